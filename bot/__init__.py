@@ -1,0 +1,1 @@
+"""Telegram edge of the intake bot: settings, CLI, adapters. The only package that knows Telegram."""

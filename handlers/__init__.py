@@ -1,0 +1,1 @@
+"""Conversation and ticket logic over plain events; no Telegram imports."""

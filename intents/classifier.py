@@ -1,0 +1,207 @@
+"""Text in, `Classification` out: jieba tokens matched against the lexicon, pinyin fuzzy
+matching for typos, and a few rules that decide between a new report and the other intents.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from pathlib import Path
+
+import jieba
+
+from intents.fuzzy import SoundIndex
+from intents.lexicon import URGENCY, Cue, Lexicon, default_userdict_path, load_lexicon
+from intents.location import describe, find_locations
+from intents.model import NON_REPORT_INTENTS, Classification, Match
+from intents.normalize import Normalizer, has_content
+
+_MAX_CHARS = 2000  # a complaint longer than this says nothing new in the rest
+_MAX_RUN = 3  # adjacent tokens joined when looking for a lexicon entry
+_MAX_TOKEN_SUBSTRINGS = 8  # longer tokens (numbers, Latin words) match only whole
+_FUZZY_WEIGHT = 0.8  # a misspelt cue counts a little less than a correct one
+_STRONG = 3.0  # points of one strong cue: the evidence that needs no second opinion
+_SOCIAL = ("greeting", "thanks", "help")
+_REPORT_WORDS = re.compile(r"反映|投诉|举报|报修|求助|问题|麻烦|帮忙|处理一下|管一管|管管|没人管")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+class Classifier:
+    """Built once at start-up (loads jieba's dictionary and the lexicon); then pure."""
+
+    def __init__(
+        self,
+        lexicon: Lexicon,
+        userdict: Path | None = None,
+        normalizer: Normalizer | None = None,
+    ) -> None:
+        self.lexicon = lexicon
+        self._normalize = normalizer or Normalizer()
+        self._tokenizer = jieba.Tokenizer()
+        jieba.setLogLevel(logging.WARNING)
+        self._tokenizer.initialize()
+        self._tokenizer.load_userdict(str(userdict or default_userdict_path()))
+        self._plain: dict[str, list[Cue]] = defaultdict(list)
+        self._phrases: dict[str, list[Cue]] = defaultdict(list)
+        for cue in lexicon.cues:
+            if cue.is_phrase:
+                self._phrases[cue.parts[0]].append(cue)
+            else:
+                self._plain[cue.text].append(cue)
+        self._max_cue = max((len(t) for t in self._plain), default=1)
+        self._token_cache: dict[str, tuple[str, ...]] = {}
+        positive = [c.text for c in lexicon.cues if not c.is_phrase and c.points > 0]
+        self._sounds = SoundIndex(positive)
+
+    @classmethod
+    def from_files(cls, lexicon: Path | None = None, userdict: Path | None = None) -> Classifier:
+        return cls(load_lexicon(lexicon), userdict)
+
+    def tokenize(self, normalized: str) -> list[str]:
+        """jieba tokens without HMM: the domain dictionary decides words, not guesses."""
+        return [t for t in self._tokenizer.lcut(normalized, HMM=False) if not t.isspace()]
+
+    def tokens(self, text: str) -> list[str]:
+        """Tokens of a raw message, as the classifier sees them (for baselines and dedup)."""
+        return self.tokenize(self._normalize(text).text)
+
+    def classify(self, text: str) -> Classification:
+        norm = self._normalize(text[: _MAX_CHARS * 2])
+        normalized = norm.text[:_MAX_CHARS]
+        if not has_content(normalized):
+            return Classification(
+                "unknown", None, 0.0, False, (), (), None, norm.script, normalized
+            )
+        tokens = self.tokenize(normalized)
+        found = self._exact(normalized, tokens)
+        category_scores = self._scores(found, self.lexicon.labels)
+        if max(category_scores.values(), default=0.0) < _STRONG:
+            found += self._fuzzy(normalized, {m.found for m in found})
+            category_scores = self._scores(found, self.lexicon.labels)
+        intent_scores = self._scores(found, NON_REPORT_INTENTS)
+        ranked = sorted(
+            ((c, s) for c, s in category_scores.items() if s > 0), key=lambda cs: (-cs[1], cs[0])
+        )
+        intent, confidence = _decide(ranked, intent_scores, normalized)
+        category: str | None = None
+        runners_up: tuple[tuple[str, float], ...] = ()
+        if intent == "report":
+            category = ranked[0][0] if ranked else "other"
+            runners_up = tuple(ranked[1:4])
+            if ranked:
+                confidence = _report_confidence(ranked)
+        urgency = sum(m.points for m in found if m.target == URGENCY)
+        urgent = intent == "report" and urgency >= self.lexicon.urgent_threshold
+        locations = find_locations(normalized)
+        keywords = tuple(dict.fromkeys(
+            m.found for m in found if m.points > 0 and m.target in (category, intent, URGENCY)
+        ))
+        return Classification(
+            intent=intent,
+            category=category,
+            confidence=round(confidence, 3),
+            urgent=urgent,
+            keywords=keywords,
+            runners_up=runners_up,
+            location=describe(locations, normalized),
+            script=norm.script,
+            normalized=normalized,
+            locations=locations,
+            matches=tuple(found),
+            scores=tuple(ranked),
+        )
+
+    def _token_cues(self, token: str) -> tuple[str, ...]:
+        """Entries equal to the token or inside it (垃圾 in 垃圾桶), cached per token."""
+        cached = self._token_cache.get(token)
+        if cached is None:
+            if len(token) > _MAX_TOKEN_SUBSTRINGS or not _HAN.search(token):
+                cached = (token,) if token in self._plain else ()
+            else:
+                top = min(len(token), self._max_cue)
+                cached = tuple(
+                    sub
+                    for size in range(top, 1, -1)
+                    for start in range(len(token) - size + 1)
+                    if (sub := token[start:start + size]) in self._plain
+                ) or ((token,) if token in self._plain else ())
+            if len(self._token_cache) < 200_000:
+                self._token_cache[token] = cached
+        return cached
+
+    def _exact(self, text: str, tokens: list[str]) -> list[Match]:
+        texts: dict[str, str] = {}
+        for i, token in enumerate(tokens):
+            for cue in self._token_cues(token):
+                texts[cue] = cue
+            joined = token
+            for nxt in tokens[i + 1 : i + _MAX_RUN]:
+                joined += nxt
+                if joined in self._plain:
+                    texts[joined] = joined
+        # A shorter entry inside a longer one found too is the longer one's evidence only
+        # (垃圾 inside 垃圾分类 says nothing of its own).
+        kept = [t for t in texts if not any(t != o and t in o for o in texts)]
+        found = [Match(c.text, c.target, c.points, t) for t in kept for c in self._plain[t]]
+        for first, cues in self._phrases.items():
+            if first in text:
+                found += [
+                    Match(c.text, c.target, c.points, c.text)
+                    for c in cues
+                    if all(p in text for p in c.parts[1:])
+                ]
+        return found
+
+    def _fuzzy(self, text: str, known: set[str]) -> list[Match]:
+        found = []
+        for hit in self._sounds.matches(text, known):
+            for cue in self._plain[hit.word]:
+                if cue.points > 0:
+                    points = cue.points * _FUZZY_WEIGHT * hit.similarity
+                    found.append(Match(cue.text, cue.target, points, hit.found, fuzzy=True))
+        return found
+
+    @staticmethod
+    def _scores(found: Iterable[Match], targets: Iterable[str]) -> dict[str, float]:
+        scores = dict.fromkeys(targets, 0.0)
+        for m in found:
+            if m.target in scores:
+                scores[m.target] += m.points
+        return {t: max(s, 0.0) for t, s in scores.items()}
+
+
+def _report_confidence(ranked: list[tuple[str, float]]) -> float:
+    """Grows with the evidence for the winner and shrinks with a close runner-up."""
+    top = ranked[0][1]
+    second = ranked[1][1] if len(ranked) > 1 else 0.0
+    return (1.0 - math.exp(-top / _STRONG)) * (top / (top + second))
+
+
+def _decide(
+    ranked: list[tuple[str, float]], intents: dict[str, float], text: str
+) -> tuple[str, float]:
+    """The intent, and its confidence when it is not a report.
+
+    A question about an earlier report names a category too (我上周报的路灯修了吗), so a clear
+    status or cancel cue wins over the category. Greetings, thanks and help win only when the
+    message reports nothing (你好，楼道灯坏了 is a report).
+    """
+    category = ranked[0][1] if ranked else 0.0
+    status, cancel = intents["status_query"], intents["cancel"]
+    if status >= _STRONG or (status > 0 and status >= category):
+        return "status_query", 1.0 - math.exp(-status / 2)
+    if cancel >= _STRONG and cancel >= category or (cancel > 0 and category == 0):
+        return "cancel", 1.0 - math.exp(-cancel / 2)
+    social, social_score = max(
+        ((i, intents[i]) for i in _SOCIAL), key=lambda kv: (kv[1], kv[0] == "help")
+    )
+    if social_score > 0 and category < _STRONG and social_score >= category:
+        return social, 1.0 - math.exp(-social_score / 2)
+    if category > 0:
+        return "report", 0.0
+    # Nothing in the lexicon: a report of something unforeseen, or chatter.
+    han = len(_HAN.findall(text))
+    return "report", 0.3 if _REPORT_WORDS.search(text) or han >= 8 else 0.1

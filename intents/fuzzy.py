@@ -1,0 +1,118 @@
+"""Typo-tolerant matching: residents type with pinyin input methods, so their typos are
+homophones (拉圾 for 垃圾, 充电装 for 充电桩, 电悌 for 电梯). A window of the message
+matches a lexicon word when it sounds the same and shares characters with it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from pypinyin.pinyin_dict import pinyin_dict
+from rapidfuzz import fuzz
+
+_HAN_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
+_HAN_WORD = re.compile(r"^[\u4e00-\u9fff]{2,6}$")
+# Pinyin input methods commonly blur these (模糊音): zh/z, ch/c, sh/s, -ing/-in, -eng/-en.
+_BLUR = ((re.compile(r"^([zcs])h"), r"\1"), (re.compile(r"(i|e)ng$"), r"\1n"))
+# Four or more syllables may also differ a little in sound (rapidfuzz ratio on the pinyin).
+_LONG = 4
+_LONG_CUTOFF = 90.0
+_WORDS = ""  # the trie key under which a node keeps the words that end there
+
+
+@dataclass(frozen=True, slots=True)
+class FuzzyHit:
+    word: str  # the lexicon word
+    found: str  # what the message says
+    similarity: float  # 0..1
+
+
+def _strip_tone(reading: str) -> str:
+    base = unicodedata.normalize("NFD", reading)
+    return "".join(c for c in base if not unicodedata.combining(c))
+
+
+class SoundIndex:
+    """Lexicon words by how they sound: a trie over pinyin syllables, built once."""
+
+    def __init__(self, words: Iterable[str]) -> None:
+        self._syllables: dict[str, str] = {}
+        self._trie: dict[str, Any] = {}
+        for word in sorted(set(words)):
+            if _HAN_WORD.match(word):
+                node = self._trie
+                for syllable in self.syllables(word):
+                    node = node.setdefault(syllable, {})
+                node.setdefault(_WORDS, []).append(word)
+
+    def syllable(self, char: str) -> str:
+        cached = self._syllables.get(char)
+        if cached is None:
+            readings = pinyin_dict.get(ord(char))
+            cached = _strip_tone(readings.split(",")[0]) if readings else char
+            for pattern, repl in _BLUR:
+                cached = pattern.sub(repl, cached)
+            self._syllables[char] = cached
+        return cached
+
+    def syllables(self, text: str) -> list[str]:
+        return [self.syllable(c) for c in text]
+
+    def matches(self, text: str, known: set[str]) -> list[FuzzyHit]:
+        """Words of the lexicon that `text` misspells; `known` are exact finds to skip."""
+        hits: dict[str, FuzzyHit] = {}
+        for run in _HAN_RUN.findall(text):
+            sounds = self.syllables(run)
+            for start in range(len(run) - 1):
+                for word, end, slips in self._walk(sounds, start, self._trie, start, 0):
+                    window = run[start:end]
+                    if window in known or word in known or word in hits:
+                        continue
+                    hit = _judge(window, word, slips, sounds[start:end], self.syllables(word))
+                    if hit is not None:
+                        hits[word] = hit
+        return list(hits.values())
+
+    def _walk(
+        self, sounds: list[str], start: int, node: dict[str, Any], at: int, slips: int
+    ) -> Iterable[tuple[str, int, int]]:
+        """Words whose syllables follow `sounds` from `start`; long ones may slip once."""
+        for word in node.get(_WORDS, ()):
+            yield word, at, slips
+        if at == len(sounds):
+            return
+        child = node.get(sounds[at])
+        if child is not None:
+            yield from self._walk(sounds, start, child, at + 1, slips)
+        if slips == 0 and at - start >= 2:
+            # A slip is only allowed inside a long word, after two syllables agreed.
+            for syllable, other in node.items():
+                if syllable not in (_WORDS, sounds[at]):
+                    yield from self._walk(sounds, start, other, at + 1, 1)
+
+
+def _judge(
+    window: str, word: str, slips: int, heard: list[str], meant: list[str]
+) -> FuzzyHit | None:
+    if slips == 0:
+        return FuzzyHit(word, window, 1.0) if _close_in_writing(window, word) else None
+    if len(word) < _LONG:
+        return None
+    similarity = fuzz.ratio(" ".join(heard), " ".join(meant))
+    if similarity < _LONG_CUTOFF or not _close_in_writing(window, word, allowed=1):
+        return None
+    return FuzzyHit(word, window, similarity / 100.0)
+
+
+def _close_in_writing(window: str, word: str, allowed: int | None = None) -> bool:
+    """At most a third of the characters differ (one in 2–3, two in 6), and one is shared.
+
+    Sound alone would marry unrelated words that happen to be homophones (攻势/公事).
+    """
+    differing = sum(a != b for a, b in zip(window, word, strict=True))
+    limit = max(1, len(word) // 3) if allowed is None else allowed
+    return 0 < differing <= limit

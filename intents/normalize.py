@@ -1,0 +1,74 @@
+"""Text normalisation: one canonical form for matching, and the script the user wrote in."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import opencc
+
+SIMPLIFIED = "simplified"
+TRADITIONAL = "traditional"
+
+# Emoji, pictographs, variation selectors and joiners: noise for classification.
+_NOISE = re.compile(
+    "["
+    "\U0001f000-\U0001faff"  # emoji, pictographs, symbols
+    "\u2600-\u27bf"  # misc symbols and dingbats
+    "\u2b00-\u2bff"
+    "\ufe00-\ufe0f"  # variation selectors
+    "\u200b-\u200f\u2060\ufeff"  # zero-width characters
+    "\U000e0000-\U000e007f"  # tag characters (flag sequences)
+    "]+"
+)
+_SPACE = re.compile(r"\s+")
+# Characters that carry meaning: letters and digits of any script, CJK included.
+_CONTENT = re.compile(r"[^\W_]", re.UNICODE)
+
+
+@dataclass(frozen=True, slots=True)
+class Normalized:
+    text: str  # canonical: half-width, Simplified, lower case, single spaces
+    script: str
+
+
+class Normalizer:
+    """Holds the OpenCC converters (built once: they load conversion tables)."""
+
+    def __init__(self) -> None:
+        self._t2s = opencc.OpenCC("t2s")
+        self._s2t = opencc.OpenCC("s2t")
+
+    def __call__(self, text: str) -> Normalized:
+        cleaned = _SPACE.sub(" ", _NOISE.sub(" ", unicodedata.normalize("NFKC", text))).strip()
+        simplified = self._t2s.convert(cleaned)
+        return Normalized(simplified.lower(), self._script(cleaned, simplified))
+
+    def _script(self, original: str, simplified: str) -> str:
+        """Traditional when more characters change going to Simplified than the other way.
+
+        Comparing both directions keeps characters that exist in both scripts (著, 乾) from
+        marking a Simplified message as Traditional.
+        """
+        to_simplified = sum(a != b for a, b in zip(original, simplified, strict=False))
+        if not to_simplified:
+            return SIMPLIFIED
+        traditional = self._s2t.convert(original)
+        to_traditional = sum(a != b for a, b in zip(original, traditional, strict=False))
+        return TRADITIONAL if to_simplified > to_traditional else SIMPLIFIED
+
+    def to_script(self, text: str, script: str) -> str:
+        """Render a reply in the user's script (replies are written in Simplified)."""
+        return self._s2t.convert(text) if script == TRADITIONAL else text
+
+
+def has_content(text: str) -> bool:
+    """True when the text has a letter, digit or CJK character (not only emoji/punctuation)."""
+    return _CONTENT.search(text) is not None
+
+
+@lru_cache(maxsize=1)
+def default_normalizer() -> Normalizer:
+    return Normalizer()

@@ -1,0 +1,169 @@
+"""The classifier as a resident meets it. Sentences here are written for the tests, in the
+ways residents talk; the dev set is kept for measuring, not for asserting."""
+
+import pytest
+
+from intents import CATEGORIES, Classification
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("车棚里的电瓶车充电口全坏了，充不进电", "charging"),
+        ("有人从窗户拉电线下来给电动车充电", "charging"),
+        ("垃圾桶满出来了，臭气熏天也没人清", "sanitation"),
+        ("绿化带里被人开荒种菜了", "sanitation"),
+        ("隔壁装修天天电钻响，中午都不停", "noise"),
+        ("晚上十二点了工地还在施工，吵得睡不着", "noise"),
+        ("路面塌了一个大坑", "road"),
+        ("路口红绿灯不亮了", "road"),
+        ("小区门口天天有人乱停车，车都开不出去", "traffic"),
+        ("物业收了钱什么都不管，保安也经常不在岗", "property"),
+        ("电梯老是突然停住，门也关不上", "elevator"),
+        ("家里停水一整天了也没有通知", "utilities"),
+        ("暖气一点都不热，屋里才十几度", "utilities"),
+        ("楼道里堆满了纸箱杂物，消防通道全堵死了", "safety"),
+        ("对门邻居把鞋柜放在公共走廊上，说了也不听", "dispute"),
+        ("楼上的独居老人腿脚不便，想申请上门送餐", "elderly"),
+        ("公园里的健身器材坏了好久", "greenery"),
+        ("楼顶有人私自加盖了一间房", "construction"),
+        ("楼下有人遛狗不牵绳，孩子都吓哭了", "pets"),
+        ("想问一下居住证怎么办理，需要什么材料", "services"),
+        ("我妈接到冒充公安的电话让她转账", "security"),
+        ("建议小区多装几个休息的长椅，老人走累了没地方坐", "suggestion"),
+    ],
+)
+def test_reports_land_in_their_category(classifier, text, category):
+    result = classifier.classify(text)
+    assert (result.intent, result.category) == ("report", category), result.scores
+
+
+def test_traditional_script_is_understood_and_remembered(classifier):
+    result = classifier.classify("樓下的垃圾桶三天沒人清理了")
+    assert (result.intent, result.category, result.script) == (
+        "report", "sanitation", "traditional"
+    )
+
+
+def test_homophone_typo_still_finds_the_category(classifier):
+    result = classifier.classify("充电装插上去没反应")
+    assert result.category == "charging"
+    assert any(m.fuzzy and m.found == "充电装" for m in result.matches)
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("您好", "greeting"),
+        ("有人在吗", "greeting"),
+        ("谢谢你们，辛苦了", "thanks"),
+        ("这个机器人怎么用", "help"),
+        ("你能帮我做什么", "help"),
+        ("算了，不报了", "cancel"),
+        ("我之前反映的问题有进展了吗", "status_query"),
+        # names a category, but asks about an earlier report
+        ("上个月报的路灯到底修了没有", "status_query"),
+    ],
+)
+def test_other_intents(classifier, text, intent):
+    result = classifier.classify(text)
+    assert result.intent == intent, result.matches
+    assert result.category is None
+    assert not result.urgent
+
+
+def test_a_greeting_in_front_of_a_report_is_a_report(classifier):
+    result = classifier.classify("你好，我们楼道的灯坏了一个星期了")
+    assert result.intent == "report"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "电梯卡在两层中间，里面困着一个老人",
+        "楼道里冒烟了，好像有东西烧着了",
+        "厨房一股很浓的煤气味",
+        "隔壁独居的老大爷好几天没见人了，敲门也没人应",
+        "人行道上的井盖没了，晚上有人差点掉下去",
+    ],
+)
+def test_danger_now_is_urgent(classifier, text):
+    assert classifier.classify(text).urgent
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "电梯每年的年检报告能不能贴出来",
+        "建议社区组织一次消防演练",
+        "路灯不亮了",
+        "你好",
+    ],
+)
+def test_no_danger_is_not_urgent(classifier, text):
+    assert not classifier.classify(text).urgent
+
+
+def test_several_problems_give_the_main_one_and_runners_up(classifier):
+    result = classifier.classify("楼下垃圾没人清，臭得要命，还有晚上广场舞音响太吵")
+    assert result.category in {"sanitation", "noise"}
+    assert {c for c, _ in result.runners_up} & ({"sanitation", "noise"} - {result.category})
+
+
+def test_a_report_that_matches_nothing_is_other_with_low_confidence(classifier):
+    result = classifier.classify("我们这边那个东西一直有问题也没有人来弄一下")
+    assert (result.intent, result.category) == ("report", "other")
+    assert result.confidence < 0.5
+
+
+def test_confidence_is_higher_with_clear_evidence(classifier):
+    clear = classifier.classify("充电桩坏了，电瓶车充不了电")
+    vague = classifier.classify("那边有点吵")
+    assert 0 < vague.confidence < clear.confidence <= 1
+
+
+def test_location_and_keywords_are_reported(classifier):
+    result = classifier.classify("龙泉小区3号楼门口的井盖松了")
+    assert result.location == "龙泉小区3号楼"
+    assert "井盖" in result.keywords
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "   ", "😀😀😀", "？？？。。。！！！", "……", "\u200b\ufeff"],
+)
+def test_nothing_to_read_is_unknown(classifier, text):
+    result = classifier.classify(text)
+    assert result == Classification(
+        "unknown", None, 0.0, False, (), (), None, "simplified", result.normalized
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "垃圾" * 5000,  # 10,000 characters
+        "x" * 10_000,
+        "the street light is broken 路灯坏了",
+        "hello",
+        "asdf qwer",
+        "1234567890",
+        "<b>路灯</b>&nbsp;坏了",
+        "路灯\x00坏了",
+    ],
+)
+def test_odd_input_gives_a_sane_answer(classifier, text):
+    result = classifier.classify(text)
+    assert result.intent in {"report", "status_query", "greeting", "thanks", "help", "cancel"}
+    assert 0.0 <= result.confidence <= 1.0
+    assert result.category is None or result.category in CATEGORIES
+    assert (result.category is not None) == (result.intent == "report")
+
+
+def test_mixed_english_still_finds_the_chinese_problem(classifier):
+    assert classifier.classify("the street light is broken 路灯坏了").category == "road"
+
+
+def test_the_same_text_gives_the_same_answer(classifier):
+    text = "小区充电桩坏了好几天"
+    assert classifier.classify(text) == classifier.classify(text)

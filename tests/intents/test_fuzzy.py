@@ -1,0 +1,59 @@
+import pytest
+
+from intents.fuzzy import SoundIndex
+
+WORDS = ["垃圾", "充电桩", "电梯", "噪音", "井盖", "消防通道", "高空抛物", "公事"]
+
+
+@pytest.fixture(scope="module")
+def index() -> SoundIndex:
+    return SoundIndex(WORDS)
+
+
+@pytest.mark.parametrize(
+    ("text", "word", "found"),
+    [
+        ("门口的拉圾堆成山", "垃圾", "拉圾"),
+        ("充电装没电", "充电桩", "充电装"),
+        ("电悌停了", "电梯", "电悌"),
+        ("燥音吵得睡不着", "噪音", "燥音"),
+        ("消仿通道堆满杂物", "消防通道", "消仿通道"),
+        # zh/z blurred by pinyin input methods (模糊音)
+        ("充电壮", "充电桩", "充电壮"),
+    ],
+)
+def test_homophone_typos_find_the_word(index, text, word, found):
+    hits = index.matches(text, set())
+    assert [(h.word, h.found) for h in hits] == [(word, found)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "今天天气不错我们去公园散步",
+        "攻势很猛",  # sounds like 公事 but shares no character: not a typo of it
+        "电视机坏了",
+        "充电宝丢了",  # shares characters with 充电桩 but sounds different
+        "",
+    ],
+)
+def test_unrelated_text_invents_no_match(index, text):
+    assert index.matches(text, set()) == []
+
+
+def test_words_already_found_exactly_are_skipped(index):
+    assert index.matches("拉圾", {"拉圾"}) == []
+    assert index.matches("垃圾", set()) == []  # the word itself is not a typo
+
+
+def test_a_long_word_may_differ_in_one_near_sounding_syllable(index):
+    hits = index.matches("高空抛屋", set())  # wu for wu: same sound
+    assert [h.word for h in hits] == ["高空抛物"]
+
+
+def test_a_long_word_tolerates_one_near_sounding_syllable():
+    index = SoundIndex(["违章搭建"])
+    [hit] = index.matches("楼顶有违章塔建", set())  # ta for da
+    assert (hit.word, hit.found) == ("违章搭建", "违章塔建")
+    assert 0.9 <= hit.similarity < 1.0
+    assert index.matches("违章塔楼", set()) == []  # two characters off: not a typo

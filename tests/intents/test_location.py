@@ -1,0 +1,49 @@
+import pytest
+
+from intents.location import describe, find_locations
+
+
+def place(text: str) -> str | None:
+    return describe(find_locations(text), text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("我们龙泉小区3号楼2单元的水管爆了", "龙泉小区3号楼2单元"),
+        ("住在阳光花园5栋，楼上天天吵", "阳光花园5栋"),
+        ("团结西路印刷技校门口有个井盖没了", "团结西路印刷技校门口"),
+        ("中山北路3号门前堆了建筑垃圾", "中山北路3号"),
+        ("12幢501室漏水漏到楼下", "12幢501室"),
+        ("三号楼二单元的灯坏了", "三号楼二单元"),
+        ("第一小学门口接孩子的车堵路", "第一小学门口"),
+        ("反映一下幸福家园的垃圾站", "幸福家园"),
+    ],
+)
+def test_places_are_found_without_the_words_before_them(text, expected):
+    assert place(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我家楼下垃圾没人收",
+        "马路上有个大坑",
+        "这条路坑坑洼洼的",
+        "小区门口停满了车",
+        "我们社区的路灯不亮",
+        "正在修路",
+    ],
+)
+def test_no_place_is_invented(text):
+    assert place(text) is None
+
+
+def test_kinds_and_offsets():
+    text = "龙泉小区3号楼"
+    locations = find_locations(text)
+    assert [(loc.kind, loc.text) for loc in locations] == [
+        ("community", "龙泉小区"),
+        ("building", "3号楼"),
+    ]
+    assert all(text[loc.start:loc.end] == loc.text for loc in locations)
