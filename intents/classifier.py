@@ -24,6 +24,7 @@ _MAX_RUN = 3  # adjacent tokens joined when looking for a lexicon entry
 _MAX_TOKEN_SUBSTRINGS = 8  # longer tokens (numbers, Latin words) match only whole
 _FUZZY_WEIGHT = 0.8  # a misspelt cue counts a little less than a correct one
 _STRONG = 3.0  # points of one strong cue: the evidence that needs no second opinion
+_WEAK_HINT = 2.0  # below a medium cue: a greeting still wins over this much of a category
 _SOCIAL = ("greeting", "thanks", "help")
 _REPORT_WORDS = re.compile(r"反映|投诉|举报|报修|求助|问题|麻烦|帮忙|处理一下|管一管|管管|没人管")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
@@ -43,7 +44,9 @@ class Classifier:
         self._tokenizer = jieba.Tokenizer()
         jieba.setLogLevel(logging.WARNING)
         self._tokenizer.initialize()
-        self._tokenizer.load_userdict(str(userdict or default_userdict_path()))
+        # jieba opens a path and never closes it; hand it a file we close ourselves.
+        with open(userdict or default_userdict_path(), "rb") as fh:
+            self._tokenizer.load_userdict(fh)
         self._plain: dict[str, list[Cue]] = defaultdict(list)
         self._phrases: dict[str, list[Cue]] = defaultdict(list)
         for cue in lexicon.cues:
@@ -143,9 +146,18 @@ class Classifier:
                 if joined in self._plain:
                     texts[joined] = joined
         # A shorter entry inside a longer one found too is the longer one's evidence only
-        # (垃圾 inside 垃圾分类 says nothing of its own).
-        kept = [t for t in texts if not any(t != o and t in o for o in texts)]
-        found = [Match(c.text, c.target, c.points, t) for t in kept for c in self._plain[t]]
+        # (垃圾 inside 垃圾分类 says nothing of its own). Urgency is judged apart: 煤气味 as
+        # an urgency cue must not take 煤气 away from the category.
+        found = [
+            Match(c.text, c.target, c.points, t)
+            for t in texts
+            for c in self._plain[t]
+            if not any(
+                t != o and t in o and any((u.target == URGENCY) == (c.target == URGENCY)
+                                          for u in self._plain[o])
+                for o in texts
+            )
+        ]
         for first, cues in self._phrases.items():
             if first in text:
                 found += [
@@ -198,7 +210,11 @@ def _decide(
     social, social_score = max(
         ((i, intents[i]) for i in _SOCIAL), key=lambda kv: (kv[1], kv[0] == "help")
     )
-    if social_score > 0 and category < _STRONG and social_score >= category:
+    # A greeting is only a preamble (你好，楼道的灯坏了 is a report): any more than a weak
+    # hint of a problem outweighs it. Thanks and help questions may name the problem they
+    # are about, so they yield only to strong evidence.
+    limit = _WEAK_HINT if social == "greeting" else _STRONG
+    if social_score > 0 and category < limit and social_score >= category:
         return social, 1.0 - math.exp(-social_score / 2)
     if category > 0:
         return "report", 0.0
