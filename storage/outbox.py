@@ -39,6 +39,7 @@ from typing import Any
 from sqlalchemy import and_, exists, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.db import READ_ONLY
 from storage.models import MessageLink, OutboxRow, TicketEvent
 from storage.updates import insert_ignoring_conflicts
 
@@ -315,6 +316,7 @@ async def mark_failed(
 async def pending_count(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
     """Rows not yet sent or failed (pending or sending)."""
     async with sessionmaker() as session:
+        await session.connection(execution_options=READ_ONLY)
         stmt = select(func.count()).select_from(_outbox).where(_outbox.c.status.in_(UNFINISHED))
         return int((await session.execute(stmt)).scalar_one())
 
@@ -337,6 +339,7 @@ async def next_due_at(sessionmaker: async_sessionmaker[AsyncSession]) -> datetim
     )
     sending = select(func.min(_outbox.c.lease_until)).where(_outbox.c.status == "sending")
     async with sessionmaker() as session:
+        await session.connection(execution_options=READ_ONLY)
         times = [
             (await session.execute(pending)).scalar_one_or_none(),
             (await session.execute(sending)).scalar_one_or_none(),
