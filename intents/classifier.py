@@ -205,11 +205,14 @@ def _decide(
     status, cancel = intents["status_query"], intents["cancel"]
     if status >= _STRONG or (status > 0 and status >= category):
         return "status_query", 1.0 - math.exp(-status / 2)
-    if cancel >= _STRONG and cancel >= category or (cancel > 0 and category == 0):
-        return "cancel", 1.0 - math.exp(-cancel / 2)
     social, social_score = max(
         ((i, intents[i]) for i in _SOCIAL), key=lambda kv: (kv[1], kv[0] == "help")
     )
+    # 问题已经解决了，太感谢了 closes with thanks; 算了 alone withdraws.
+    if cancel >= _STRONG and cancel >= category or (
+        cancel > 0 and category == 0 and cancel >= social_score
+    ):
+        return "cancel", 1.0 - math.exp(-cancel / 2)
     # A greeting is only a preamble (你好，楼道的灯坏了 is a report): any more than a weak
     # hint of a problem outweighs it. Thanks and help questions may name the problem they
     # are about, so they yield only to strong evidence.

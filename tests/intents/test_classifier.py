@@ -167,3 +167,21 @@ def test_mixed_english_still_finds_the_chinese_problem(classifier):
 def test_the_same_text_gives_the_same_answer(classifier):
     text = "小区充电桩坏了好几天"
     assert classifier.classify(text) == classifier.classify(text)
+
+
+def test_thanks_for_a_solved_problem_is_thanks_not_a_cancel(classifier):
+    assert classifier.classify("问题已经解决了，太感谢了").intent == "thanks"
+    assert classifier.classify("算了").intent == "cancel"
+
+
+def test_urgency_cues_do_not_hide_the_category_word_inside_them(classifier):
+    # 煤气味 is an urgency cue and a safety word; 电梯+困 must not take 电梯 from elevator.
+    gas = classifier.classify("楼道里一股煤气味")
+    assert (gas.category, gas.urgent) == ("safety", True)
+    lift = classifier.classify("电梯困人了")
+    assert (lift.category, lift.urgent) == ("elevator", True)
+
+
+def test_traditional_urgent_message(classifier):
+    result = classifier.classify("樓道裡冒煙了，快來人")
+    assert (result.category, result.urgent, result.script) == ("safety", True, "traditional")

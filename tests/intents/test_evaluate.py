@@ -32,3 +32,19 @@ def test_scores_follow_the_taxonomy_definitions():
 def test_a_bad_line_names_its_place():
     with pytest.raises(ValueError, match="devset:2"):
         read_examples(['{"text": "x", "intent": "greeting"}', "{oops"], "devset")
+
+
+def test_baseline_survives_a_label_seen_once():
+    pytest.importorskip("sklearn")
+    from intents.evaluate import baseline_predictions
+
+    texts = ["路灯坏了", "路灯不亮", "垃圾没人收", "垃圾桶满了", "电梯困人了", "你好"]
+    examples = [
+        Example(t, "greeting" if t == "你好" else "report",
+                None if t == "你好" else ("road" if "路灯" in t else "sanitation"),
+                (), t == "电梯困人了")
+        for t in texts
+    ]
+    predictions = baseline_predictions(examples, list)  # characters as tokens
+    assert predictions is not None and len(predictions) == len(examples)
+    assert not predictions[4].urgent  # the only urgent one cannot be learnt from the others
