@@ -162,12 +162,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _extensions() -> list[Callable[..., None]]:
-    """Subcommands of other areas (storage) that register themselves."""
+    """Subcommands of other areas (storage, grids) that register themselves."""
+    from bot.grids_import import register as register_grids
+
+    found: list[Callable[..., None]] = [register_grids]
     try:
         from bot.cli_storage import register
     except ImportError:
-        return []
-    return [register]
+        return found
+    return [register, *found]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
