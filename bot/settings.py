@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -23,6 +23,14 @@ class Settings(BaseSettings):
     lexicon_path: Path | None = Field(default=None, alias="INTAKE_LEXICON")
     timezone: str = Field(default="Asia/Shanghai", alias="INTAKE_TIMEZONE")
     log_level: str = Field(default="INFO", alias="INTAKE_LOG_LEVEL")
+    framework: Literal["aiogram", "ptb"] = Field(default="aiogram", alias="INTAKE_FRAMEWORK")
+    # Telegram echoes it in every webhook request; all processes behind one URL need the same.
+    # Unset: derived from the token (so it is stable and never the token itself).
+    webhook_secret: SecretStr | None = Field(default=None, alias="INTAKE_WEBHOOK_SECRET")
+    # How long a claimed outbox row is someone's before another process may send it.
+    outbox_lease_seconds: float = Field(default=60.0, gt=0, alias="INTAKE_OUTBOX_LEASE")
+    # Off only against a fake or test Bot API server: Telegram's limits are real.
+    pacing: bool = Field(default=True, alias="INTAKE_PACING")
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -38,7 +46,17 @@ class Settings(BaseSettings):
                 ) from exc
         return value
 
-    @field_validator("telegram_bot_token", mode="before")
+    @field_validator("framework", mode="before")
+    @classmethod
+    def _framework_names(cls, value: object) -> object:
+        """`python-telegram-bot` and `telegram` are what people will write for PTB."""
+        if isinstance(value, str):
+            value = value.strip().lower()
+            if value in ("python-telegram-bot", "telegram", "python_telegram_bot"):
+                return "ptb"
+        return value
+
+    @field_validator("telegram_bot_token", "webhook_secret", mode="before")
     @classmethod
     def _blank_token_is_none(cls, value: object) -> object:
         if isinstance(value, str) and not value.strip():

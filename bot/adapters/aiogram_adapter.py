@@ -1,0 +1,117 @@
+"""aiogram 3: a Dispatcher with one router; the Intake reaches the handlers by name."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiogram import Bot, Dispatcher, Router
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.types import (
+    BotCommand,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    CallbackQuery,
+    Message,
+    Update,
+)
+
+from bot import convert
+from bot.adapters import ALLOWED_UPDATES
+from bot.intake import Intake
+from handlers.app import BUSY_TEXT
+from handlers.events import Incoming
+
+log = logging.getLogger(__name__)
+
+async def on_message(message: Message, event_update: Update, intake: Intake) -> None:
+    await intake.receive(convert.from_message(event_update.update_id, message))
+
+
+async def on_edited_message(
+    edited_message: Message, event_update: Update, intake: Intake
+) -> None:
+    await intake.receive(
+        convert.from_message(event_update.update_id, edited_message, edited=True)
+    )
+
+
+async def on_callback(query: CallbackQuery, event_update: Update, intake: Intake) -> None:
+    handled = await intake.receive(convert.from_callback(event_update.update_id, query))
+    try:
+        await query.answer(
+            text=handled.callback_answer if handled else None,
+            show_alert=handled.callback_alert if handled else None,
+        )
+    except Exception as exc:  # an old query cannot be answered; the press was still handled
+        log.info("callback %s not answered: %s", query.id, type(exc).__name__)
+
+
+class AiogramAdapter:
+    name = "aiogram"
+
+    def __init__(self, token: str, api_base: str | None, intake_factory: Any) -> None:
+        session = (
+            AiohttpSession(api=TelegramAPIServer.from_base(api_base)) if api_base
+            else AiohttpSession()
+        )
+        self.bot = Bot(token, session=session)
+        self.intake: Intake = intake_factory(self._send_busy)
+        self.dispatcher = Dispatcher(intake=self.intake)
+        self.dispatcher.include_router(build_router())
+
+    async def _send_busy(self, event: Incoming) -> None:
+        await self.bot.send_message(event.chat_id, BUSY_TEXT)
+
+    async def start(self) -> None:
+        me = await self.bot.get_me()
+        log.info("aiogram: connected as @%s", me.username)
+
+    async def stop(self) -> None:
+        await self.bot.session.close()
+
+    async def fetch_updates(self, offset: int | None, timeout: int) -> list[Update]:
+        return await self.bot.get_updates(
+            offset=offset, timeout=timeout, allowed_updates=ALLOWED_UPDATES,
+            request_timeout=timeout + 15,
+        )
+
+    def parse_update(self, data: dict[str, Any]) -> Update:
+        return Update.model_validate(data, context={"bot": self.bot})
+
+    def update_id(self, update: Update) -> int:
+        return update.update_id
+
+    def chat_of(self, update: Update) -> int | None:
+        return convert.chat_of(update)
+
+    async def feed(self, update: Update) -> None:
+        await self.dispatcher.feed_update(self.bot, update)
+
+    async def set_webhook(self, url: str, secret: str) -> None:
+        await self.bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
+
+    async def delete_webhook(self) -> None:
+        await self.bot.delete_webhook()
+
+    async def set_commands(self, private: list[tuple[str, str]],
+                           groups: list[tuple[str, str]]) -> None:
+        for commands, scope in ((private, BotCommandScopeAllPrivateChats()),
+                                (groups, BotCommandScopeAllGroupChats())):
+            if commands:
+                await self.bot.set_my_commands(
+                    [BotCommand(command=c, description=d) for c, d in commands], scope=scope
+                )
+
+    async def flush(self) -> None:
+        await self.intake.flush()
+
+
+def build_router() -> Router:
+    """Built per Dispatcher (a router may belong to one only), never at import."""
+    router = Router(name="intake")
+    router.message.register(on_message)
+    router.edited_message.register(on_edited_message)
+    router.callback_query.register(on_callback)
+    return router

@@ -1,0 +1,122 @@
+"""What every adapter does with an `Incoming` event, written once.
+
+- Updates of one chat are handled one at a time, in arrival order (a location that answers a
+  question must not overtake the question's report); different chats run concurrently.
+- Album parts (same `media_group_id`) are held for a short window after the last part and handed
+  on as one event.
+- `Unavailable` (the database is away) is answered with `BUSY_TEXT` directly, not through the
+  outbox that lives in that database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from handlers.app import BUSY_TEXT, Handled, Services, Unavailable
+from handlers.events import Incoming
+
+from bot.convert import merge_album
+
+log = logging.getLogger(__name__)
+
+Handle = Callable[[Incoming, Services], Awaitable[Handled]]
+SendBusy = Callable[[Incoming], Awaitable[None]]
+
+# Telegram delivers the parts of an album as separate updates within a few hundred milliseconds.
+ALBUM_WINDOW = 1.0
+
+
+@dataclass
+class _Album:
+    parts: list[Incoming] = field(default_factory=list)
+    timer: asyncio.TimerHandle | None = None
+
+
+class Intake:
+    """The bridge between an adapter and `handlers.app.handle`."""
+
+    def __init__(
+        self, handle: Handle, services: Services, *, send_busy: SendBusy,
+        album_window: float = ALBUM_WINDOW,
+    ) -> None:
+        self._handle = handle
+        self._services = services
+        self._send_busy = send_busy
+        self._album_window = album_window
+        self._albums: dict[tuple[int, str], _Album] = {}
+        self._chat_locks: dict[int, tuple[asyncio.Lock, int]] = {}
+        self._album_tasks: set[asyncio.Task[None]] = set()
+
+    async def receive(self, event: Incoming) -> Handled | None:
+        """Handle one event; None when it was an album part held back for the rest."""
+        if event.media_group_id and not event.edited and event.kind != "callback":
+            self._hold_album_part(event)
+            return None
+        return await self._handle_in_order(event)
+
+    async def flush(self) -> None:
+        """Hand on every album still held (on shutdown) and wait for them."""
+        for key in list(self._albums):
+            self._release_album(key)
+        while self._album_tasks:
+            await asyncio.gather(*list(self._album_tasks), return_exceptions=True)
+
+    def _hold_album_part(self, event: Incoming) -> None:
+        assert event.media_group_id is not None
+        key = (event.chat_id, event.media_group_id)
+        album = self._albums.setdefault(key, _Album())
+        album.parts.append(event)
+        if album.timer is not None:
+            album.timer.cancel()
+        album.timer = asyncio.get_running_loop().call_later(
+            self._album_window, self._release_album, key
+        )
+
+    def _release_album(self, key: tuple[int, str]) -> None:
+        album = self._albums.pop(key, None)
+        if album is None:
+            return
+        if album.timer is not None:
+            album.timer.cancel()
+        task = asyncio.get_running_loop().create_task(
+            self._handle_album(merge_album(album.parts))
+        )
+        self._album_tasks.add(task)
+        task.add_done_callback(self._album_tasks.discard)
+
+    async def _handle_album(self, event: Incoming) -> None:
+        try:
+            await self._handle_in_order(event)
+        except Exception:
+            log.exception("album %s in chat %s failed", event.media_group_id, event.chat_id)
+
+    async def _handle_in_order(self, event: Incoming) -> Handled:
+        lock, users = self._chat_locks.get(event.chat_id, (None, 0))
+        if lock is None:
+            lock = asyncio.Lock()
+        self._chat_locks[event.chat_id] = (lock, users + 1)
+        try:
+            async with lock:
+                return await self._handle_once(event)
+        finally:
+            lock, users = self._chat_locks[event.chat_id]
+            if users <= 1:
+                del self._chat_locks[event.chat_id]
+            else:
+                self._chat_locks[event.chat_id] = (lock, users - 1)
+
+    async def _handle_once(self, event: Incoming) -> Handled:
+        try:
+            return await self._handle(event, self._services)
+        except Unavailable:
+            log.warning("database unavailable; told chat %s to retry", event.chat_id)
+            if event.kind == "callback":
+                return Handled(callback_answer=BUSY_TEXT, callback_alert=True)
+            try:
+                await self._send_busy(event)
+            except Exception as exc:  # the reply is a courtesy; never mask the outage
+                log.warning("could not send the busy reply: %s", type(exc).__name__)
+            return Handled()
