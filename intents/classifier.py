@@ -55,6 +55,20 @@ class Classifier:
             else:
                 self._plain[cue.text].append(cue)
         self._max_cue = max((len(t) for t in self._plain), default=1)
+        # Built once, shared by every message: the Match of each plain entry, split by
+        # whether it is an urgency cue (urgency and categories judge containment apart).
+        self._plain_found: dict[str, tuple[tuple[bool, Match], ...]] = {
+            text: tuple((c.target == URGENCY, Match(c.text, c.target, c.points, text))
+                        for c in cues)
+            for text, cues in self._plain.items()
+        }
+        self._domains = {t: {u for u, _ in ms} for t, ms in self._plain_found.items()}
+        # Phrases by the first character of their first part: a message is checked only
+        # against the phrases whose opening character it contains.
+        self._phrase_index: dict[str, list[tuple[str, list[Cue]]]] = defaultdict(list)
+        for first, cues in self._phrases.items():
+            self._phrase_index[first[0]].append((first, cues))
+        self._category_ids = frozenset(lexicon.labels)
         self._token_cache: dict[str, tuple[str, ...]] = {}
         positive = [c.text for c in lexicon.cues if not c.is_phrase and c.points > 0]
         self._sounds = SoundIndex(positive)
@@ -80,14 +94,13 @@ class Classifier:
             )
         tokens = self.tokenize(normalized)
         found = self._exact(normalized, tokens)
-        category_scores = self._scores(found, self.lexicon.labels)
-        if max(category_scores.values(), default=0.0) < _STRONG:
+        totals = self._totals(found)
+        ranked = self._ranked(totals)
+        if not ranked or ranked[0][1] < _STRONG:
             found += self._fuzzy(normalized, {m.found for m in found})
-            category_scores = self._scores(found, self.lexicon.labels)
-        intent_scores = self._scores(found, NON_REPORT_INTENTS)
-        ranked = sorted(
-            ((c, s) for c, s in category_scores.items() if s > 0), key=lambda cs: (-cs[1], cs[0])
-        )
+            totals = self._totals(found)
+            ranked = self._ranked(totals)
+        intent_scores = {i: max(totals.get(i, 0.0), 0.0) for i in NON_REPORT_INTENTS}
         intent, confidence = _decide(ranked, intent_scores, normalized)
         category: str | None = None
         runners_up: tuple[tuple[str, float], ...] = ()
@@ -96,7 +109,7 @@ class Classifier:
             runners_up = tuple(ranked[1:4])
             if ranked:
                 confidence = _report_confidence(ranked)
-        urgency = sum(m.points for m in found if m.target == URGENCY)
+        urgency = totals.get(URGENCY, 0.0)
         urgent = intent == "report" and urgency >= self.lexicon.urgent_threshold
         locations = find_locations(normalized)
         keywords = tuple(dict.fromkeys(
@@ -148,23 +161,25 @@ class Classifier:
         # A shorter entry inside a longer one found too is the longer one's evidence only
         # (垃圾 inside 垃圾分类 says nothing of its own). Urgency is judged apart: 煤气味 as
         # an urgency cue must not take 煤气 away from the category.
-        found = [
-            Match(c.text, c.target, c.points, t)
-            for t in texts
-            for c in self._plain[t]
-            if not any(
-                t != o and t in o and any((u.target == URGENCY) == (c.target == URGENCY)
-                                          for u in self._plain[o])
+        if len(texts) > 1:
+            hidden = {
+                (t, u)
+                for t in texts
                 for o in texts
-            )
-        ]
-        for first, cues in self._phrases.items():
-            if first in text:
-                found += [
-                    Match(c.text, c.target, c.points, c.text)
-                    for c in cues
-                    if all(p in text for p in c.parts[1:])
-                ]
+                if t != o and t in o
+                for u in self._domains[o]
+            }
+            found = [m for t in texts for u, m in self._plain_found[t] if (t, u) not in hidden]
+        else:
+            found = [m for t in texts for _, m in self._plain_found[t]]
+        for char in self._phrase_index.keys() & set(text):
+            for first, cues in self._phrase_index[char]:
+                if first in text:
+                    found += [
+                        Match(c.text, c.target, c.points, c.text)
+                        for c in cues
+                        if all(p in text for p in c.parts[1:])
+                    ]
         return found
 
     def _fuzzy(self, text: str, known: set[str]) -> list[Match]:
@@ -176,13 +191,21 @@ class Classifier:
                     found.append(Match(cue.text, cue.target, points, hit.found, fuzzy=True))
         return found
 
+    def _ranked(self, totals: dict[str, float]) -> list[tuple[str, float]]:
+        """Categories with points, best first (ties by id, so the answer is stable)."""
+        cats = self._category_ids
+        return sorted(
+            ((t, s) for t, s in totals.items() if s > 0 and t in cats),
+            key=lambda cs: (-cs[1], cs[0]),
+        )
+
     @staticmethod
-    def _scores(found: Iterable[Match], targets: Iterable[str]) -> dict[str, float]:
-        scores = dict.fromkeys(targets, 0.0)
+    def _totals(found: Iterable[Match]) -> dict[str, float]:
+        """Points per target (categories, intents, urgency), negatives included."""
+        totals: dict[str, float] = {}
         for m in found:
-            if m.target in scores:
-                scores[m.target] += m.points
-        return {t: max(s, 0.0) for t, s in scores.items()}
+            totals[m.target] = totals.get(m.target, 0.0) + m.points
+        return totals
 
 
 def _report_confidence(ranked: list[tuple[str, float]]) -> float:

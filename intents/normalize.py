@@ -52,6 +52,8 @@ class Normalizer:
         Comparing both directions keeps characters that exist in both scripts (著, 乾) from
         marking a Simplified message as Traditional.
         """
+        if original == simplified:
+            return SIMPLIFIED
         to_simplified = sum(a != b for a, b in zip(original, simplified, strict=False))
         if not to_simplified:
             return SIMPLIFIED
