@@ -15,7 +15,6 @@ TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
 
 _TOKEN = re.compile(r"<[^>]*>|&[#\w]+;|[^<&\n ，。！？]+[\n ，。！？]*|[\n ，。！？]+|[<&]")
-_BREAK = re.compile(r"[\n ，。！？]$")
 _TAG = re.compile(r"<\s*(/)?\s*([a-zA-Z0-9-]+)[^>]*?(/)?\s*>", re.S)
 _PIECE = 256  # longest run of text without a break that is kept whole
 
@@ -54,10 +53,13 @@ def split_html(text: str, limit: int = TEXT_LIMIT) -> list[str]:
 
 
 def _best_cut(tokens: list[str]) -> int:
-    """After the last break in the second half, else after everything."""
-    for i in range(len(tokens) - 1, len(tokens) // 2, -1):
-        if _BREAK.search(tokens[i - 1]) and not tokens[i - 1].startswith("<"):
-            return i
+    """After the last line break in the second half, else the last other break there, else
+    after everything."""
+    for breaks in ("\n", " ，。！？"):
+        for i in range(len(tokens) - 1, len(tokens) // 2, -1):
+            previous = tokens[i - 1]
+            if previous[-1:] in breaks and not previous.startswith(("<", "&")):
+                return i
     return len(tokens)
 
 
