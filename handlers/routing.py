@@ -134,7 +134,7 @@ class PlaceMatcher:
         norm = self._norm(text)
         if not norm:
             return None
-        found = [m for m in self._exact(norm)] + self._fuzzy(norm)
+        found = self._exact(norm) + self._fuzzy(norm)
         if not found:
             return None
         # Specific first (more characters of a place), then the better score.
@@ -156,7 +156,8 @@ class PlaceMatcher:
             start = norm.find(form.text)
             while start >= 0:
                 if self._fits(form, norm[start + len(form.text):]):
-                    found.append((form, PlaceMatch(form.grid_id, form.place, form.text, form.score)))
+                    hit = PlaceMatch(form.grid_id, form.place, form.text, form.score)
+                    found.append((form, hit))
                     break
                 start = norm.find(form.text, start + 1)
         return found

@@ -221,7 +221,9 @@ def test_a_grids_file_is_parsed() -> None:
         ("street: [unclosed\n", ["YAML"]),
     ],
 )
-def test_a_bad_grids_file_is_refused_in_chinese_and_english(text: str, expected: list[str]) -> None:
+def test_a_bad_grids_file_is_refused_in_chinese_and_english(
+    text: str, expected: list[str]
+) -> None:
     with pytest.raises(GridFileError) as caught:
         parse_grids(text)
     message = str(caught.value)
