@@ -1,0 +1,83 @@
+"""Duplicate detection on the labelled pairs: precision and recall per split.
+
+    .venv/bin/python bench/dedup.py [--sweep] [--show-errors]
+
+The `tune` split was used to choose the method and the threshold; `holdout` was written at the
+same time and is reported, never tuned on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from handlers.dedup import THRESHOLD, DuplicateFinder  # noqa: E402
+
+PAIRS = ROOT / "tests" / "data" / "dup_pairs.jsonl"
+
+
+@dataclass(frozen=True)
+class Scores:
+    precision: float
+    recall: float
+    tp: int
+    fp: int
+    fn: int
+    n: int
+
+
+def load_pairs(path: Path = PAIRS) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def scored(finder: DuplicateFinder, pairs: list[dict]) -> list[tuple[dict, float]]:
+    return [
+        (p, finder.similarity(p["a"]["text"], p["a"]["location"],
+                              p["b"]["text"], p["b"]["location"]))
+        for p in pairs
+    ]
+
+
+def measure(rows: list[tuple[dict, float]], threshold: float = THRESHOLD) -> Scores:
+    tp = sum(1 for p, s in rows if s >= threshold and p["same"])
+    fp = sum(1 for p, s in rows if s >= threshold and not p["same"])
+    fn = sum(1 for p, s in rows if s < threshold and p["same"])
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    recall = tp / (tp + fn) if tp + fn else 1.0
+    return Scores(precision, recall, tp, fp, fn, len(rows))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sweep", action="store_true", help="thresholds on the tune split")
+    parser.add_argument("--show-errors", action="store_true")
+    args = parser.parse_args()
+    from intents import Classifier
+
+    finder = DuplicateFinder(Classifier.from_files().tokens)
+    pairs = load_pairs()
+    for split in ("tune", "holdout", None):
+        rows = scored(finder, [p for p in pairs if split is None or p["split"] == split])
+        s = measure(rows)
+        print(f"{split or 'all':8} n={s.n:3}  precision {s.precision:.3f}  recall {s.recall:.3f}"
+              f"  (tp {s.tp}, fp {s.fp}, fn {s.fn}; threshold {THRESHOLD})")
+        if args.sweep and split == "tune":
+            for t in [x / 100 for x in range(30, 80, 5)]:
+                m = measure(rows, t)
+                print(f"    threshold {t:.2f}: precision {m.precision:.3f} recall {m.recall:.3f}")
+        if args.show_errors and split is not None:
+            for p, score in rows:
+                if (score >= THRESHOLD) != p["same"]:
+                    print(f"    {score:.2f} same={p['same']!s:5} {p['a']['text']} | "
+                          f"{p['b']['text']}  ({p['note']})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,195 @@
+"""Duplicates: ten residents report one broken street light → one ticket, and nothing else
+is merged into it (a wrong merge hides a problem)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from handlers.dedup import (
+    THRESHOLD,
+    Candidate,
+    DuplicateFinder,
+    NewReport,
+    find_duplicate,
+    similarity,
+)
+from intents import Classifier
+
+PAIRS = Path(__file__).resolve().parent.parent / "data" / "dup_pairs.jsonl"
+NOW = datetime(2025, 5, 20, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def finder(classifier: Classifier) -> DuplicateFinder:
+    return DuplicateFinder(classifier.tokens)
+
+
+def ticket(number: int, text: str, location: str | None = None, **changes: object) -> Candidate:
+    base = Candidate(
+        ticket_id=1000 + number, number=number, category="road", grid_id=1, text=text,
+        location_text=location, created_at=NOW - timedelta(days=1), status="new",
+    )
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+def report(text: str, location: str | None = None, **changes: object) -> NewReport:
+    return replace(NewReport(text, location, "road", 1), **changes)  # type: ignore[arg-type]
+
+
+# --- the measurement on the labelled pairs --------------------------------------------------
+
+
+def _measure(finder: DuplicateFinder, rows: list[dict]) -> tuple[float, float, int, int, int]:
+    tp = fp = fn = 0
+    for row in rows:
+        score = finder.similarity(row["a"]["text"], row["a"]["location"],
+                                  row["b"]["text"], row["b"]["location"])
+        merged = score >= THRESHOLD
+        tp += merged and row["same"]
+        fp += merged and not row["same"]
+        fn += not merged and row["same"]
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    recall = tp / (tp + fn) if tp + fn else 1.0
+    return precision, recall, tp, fp, fn
+
+
+@pytest.fixture(scope="module")
+def pairs() -> list[dict]:
+    rows = [json.loads(line) for line in PAIRS.read_text(encoding="utf-8").splitlines() if line]
+    assert len(rows) >= 120
+    return rows
+
+
+def test_the_labelled_set_is_balanced_and_hard(pairs: list[dict]) -> None:
+    negatives = [p for p in pairs if not p["same"]]
+    assert len(negatives) >= 50 and len(pairs) - len(negatives) >= 50
+    assert {p["split"] for p in pairs} == {"tune", "holdout"}
+
+
+def test_duplicate_precision_and_recall(finder: DuplicateFinder, pairs: list[dict]) -> None:
+    """Run with -s to see the figures. The method and THRESHOLD were chosen on `tune`;
+    `holdout` was written at the same time and measured once the method was fixed."""
+    figures = {}
+    for split in ("tune", "holdout", "all"):
+        rows = [p for p in pairs if split in ("all", p["split"])]
+        figures[split] = _measure(finder, rows)
+        p, r, tp, fp, fn = figures[split]
+        print(f"\nduplicates {split:8} n={len(rows):3} precision {p:.3f} recall {r:.3f} "
+              f"(tp {tp} fp {fp} fn {fn}, threshold {THRESHOLD})")
+    tune_p, tune_r = figures["tune"][:2]
+    assert tune_p >= 0.95 and tune_r >= 0.8
+    # Precision is what matters (a wrong merge hides a problem): it holds on all pairs.
+    assert figures["all"][0] >= 0.95
+    # A floor under the held-out figures (0.955 / 0.677 when first measured), so a change
+    # that loses what was never tuned for is noticed.
+    holdout_p, holdout_r = figures["holdout"][:2]
+    assert holdout_p >= 0.9 and holdout_r >= 0.6
+
+
+# --- what must never merge ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        (("3号楼路灯坏了", "龙泉花园3号楼"), ("5号楼路灯坏了", "龙泉花园5号楼")),
+        (("三号楼路灯坏了", None), ("5号楼路灯坏了", None)),  # Chinese numeral vs digit
+        (("2单元楼道灯不亮", None), ("3单元楼道灯不亮", None)),
+        (("东门路灯不亮", "龙泉花园东门"), ("西门路灯不亮", "龙泉花园西门")),
+        (("幸福路12号路灯不亮", None), ("幸福路18号路灯不亮", None)),
+        (("团结路井盖丢了", "团结路"), ("团结西路井盖丢了", "团结西路")),
+        (("龙泉花园路灯不亮", "龙泉花园"), ("龙泉花园井盖丢了", "龙泉花园")),
+        (("401漏水到楼下", "金桥新村2幢401"), ("502漏水到楼下", "金桥新村2幢502")),
+    ],
+)
+def test_different_things_never_merge(
+    finder: DuplicateFinder, a: tuple[str, str | None], b: tuple[str, str | None]
+) -> None:
+    assert finder.similarity(a[0], a[1], b[0], b[1]) < THRESHOLD
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        (("龙泉花园3号楼门口路灯坏了", "龙泉花园3号楼"), ("龍泉花園三號樓門口路燈壞了", "龍泉花園三號樓")),
+        (("团结路上井盖丢了，很危险", "团结路"), ("团结路有个窨井盖没了，差点有人掉下去", "团结路")),
+        (("5栋电梯又坏了", "5栋"), ("五栋的电梯停运两天了", "五栋")),
+    ],
+)
+def test_the_same_problem_in_other_words_merges(
+    finder: DuplicateFinder, a: tuple[str, str | None], b: tuple[str, str | None]
+) -> None:
+    assert finder.similarity(a[0], a[1], b[0], b[1]) >= THRESHOLD
+
+
+# --- which tickets are candidates -----------------------------------------------------------
+
+
+def test_ten_residents_one_light(classifier: Classifier) -> None:
+    open_ticket = ticket(42, "龙泉花园3号楼门口的路灯坏了好几天了", "龙泉花园3号楼")
+    others = [
+        ticket(40, "龙泉花园3号楼门口井盖丢了", "龙泉花园3号楼"),
+        ticket(41, "龙泉花园5号楼门口的路灯坏了", "龙泉花园5号楼"),
+    ]
+    new = report("3号楼前面那盏路灯晚上不亮，黑乎乎的", "龙泉花园3号楼")
+    found = find_duplicate(new, [*others, open_ticket], now=NOW, tokens=classifier.tokens)
+    assert found is not None and found.number == 42
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"category": "greenery"},
+        {"grid_id": 2},
+        {"status": "resolved"},
+        {"status": "rejected"},
+        {"status": "duplicate"},
+        {"created_at": NOW - timedelta(days=8)},
+    ],
+)
+def test_only_open_tickets_of_the_same_grid_and_category_from_the_last_week(
+    finder: DuplicateFinder, change: dict[str, object]
+) -> None:
+    same = ticket(42, "龙泉花园3号楼路灯坏了", "龙泉花园3号楼", **change)
+    assert finder.find(report("龙泉花园3号楼路灯坏了", "龙泉花园3号楼"), [same], now=NOW) is None
+
+
+@pytest.mark.parametrize("status", ["new", "claimed", "in_progress"])
+def test_every_open_status_is_a_candidate(finder: DuplicateFinder, status: str) -> None:
+    same = ticket(42, "龙泉花园3号楼路灯坏了", "龙泉花园3号楼", status=status,
+                  created_at=NOW - timedelta(days=6, hours=23))
+    found = finder.find(report("龙泉花园3号楼路灯坏了", "龙泉花园3号楼"), [same], now=NOW)
+    assert found is not None and found.number == 42
+
+
+def test_the_window_and_threshold_can_be_set(finder: DuplicateFinder) -> None:
+    old = ticket(42, "龙泉花园3号楼路灯坏了", "龙泉花园3号楼", created_at=NOW - timedelta(days=3))
+    new = report("龙泉花园3号楼路灯坏了", "龙泉花园3号楼")
+    assert finder.find(new, [old], now=NOW, window=timedelta(days=2)) is None
+    assert finder.find(new, [old], now=NOW, threshold=1.01) is None
+
+
+def test_the_most_similar_wins(finder: DuplicateFinder) -> None:
+    loose = ticket(41, "龙泉花园路灯有点问题，晚上很黑，也没人修", "龙泉花园")
+    close = ticket(42, "龙泉花园路灯坏了", "龙泉花园")
+    found = finder.find(report("龙泉花园的路灯坏了好几天", "龙泉花园"), [loose, close], now=NOW)
+    assert found is not None and found.number == 42
+
+
+def test_no_candidates(finder: DuplicateFinder) -> None:
+    assert finder.find(report("龙泉花园路灯坏了"), [], now=NOW) is None
+
+
+def test_similarity_of_a_candidate(classifier: Classifier) -> None:
+    cand = ticket(42, "楼下垃圾三天没人收")
+    assert similarity("楼下垃圾三天没人收", None, cand, classifier.tokens) > 0.8
+    assert similarity("楼上装修太吵了", None, cand, classifier.tokens) < 0.2
+
+
+def test_nothing_to_compare_is_not_a_duplicate(finder: DuplicateFinder) -> None:
+    assert finder.similarity("龙泉花园", "龙泉花园", "龙泉花园", "龙泉花园") == 0.0
