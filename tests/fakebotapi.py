@@ -103,6 +103,7 @@ class FakeBotAPI:
         self._runner: web.AppRunner | None = None
         self.confirmed_offset = 0
         self.port = 0
+        self.latency = 0.0  # seconds each send or edit takes, as a real server's would
 
     # -- lifecycle --------------------------------------------------------------------------
     async def start(self) -> FakeBotAPI:
@@ -238,6 +239,8 @@ class FakeBotAPI:
             else:
                 call.outcome = f"error {fault.kind}"
                 return _error(int(fault.kind), "Internal Server Error")
+        if self.latency and method in OUTBOX_METHODS:
+            await asyncio.sleep(self.latency)
         handler = getattr(self, f"_m_{method}", None)
         if handler is None:
             call.outcome = "error 404"
