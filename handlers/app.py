@@ -8,14 +8,23 @@ change that caused it; the only thing an adapter sends itself is the answer to a
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.exc import DBAPIError, InterfaceError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from handlers import conversation
+from handlers.people import person_for
+from handlers.turn import Turn
+from storage import outbox, updates
+
+from handlers.dedup import DuplicateFinder
 from handlers.events import Incoming
+from handlers.tickets import DEFAULT_RULES, TicketRules
 from intents import Classifier
 
 
@@ -33,6 +42,7 @@ class Config:
 
     admin_ids: frozenset[int] = frozenset()
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
+    rules: TicketRules = DEFAULT_RULES  # deadlines (SLA) and the zone cards show times in
 
 
 @dataclass(slots=True)
@@ -45,6 +55,20 @@ class Services:
     clock: Callable[[], datetime] = _utcnow
     # Called after every commit that wrote outbox rows, so the dispatcher sends at once.
     wake_outbox: Callable[[], None] = _nothing
+    # Finds an open ticket for the same problem (issue 7); None: every report is a new ticket.
+    duplicates: DuplicateFinder | None = None
+
+    @classmethod
+    def build(
+        cls,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        classifier: Classifier,
+        config: Config | None = None,
+        **overrides: object,
+    ) -> Services:
+        """Services with the duplicate finder built on the classifier's tokenizer."""
+        return cls(sessionmaker, classifier, config or Config(),
+                   duplicates=DuplicateFinder(classifier.tokens), **overrides)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,3 +88,78 @@ class Unavailable(Exception):
 
 
 BUSY_TEXT = "系统繁忙，请稍后再试。"
+
+
+log = logging.getLogger(__name__)
+
+_AWAY = ("locked", "busy", "unable to open", "connection", "closed", "shutting down",
+         "starting up", "recovery")
+
+
+def _database_away(exc: BaseException) -> bool:
+    """The database is away or locked (retry later), not our code being wrong."""
+    if isinstance(exc, ConnectionError | TimeoutError | OSError | InterfaceError):
+        return True
+    if isinstance(exc, DBAPIError):
+        text = str(exc.orig if exc.orig is not None else exc).lower()
+        return exc.connection_invalidated or any(word in text for word in _AWAY)
+    return False
+
+
+SORRY = "抱歉，处理您的消息时出了点问题，请稍后再试。"
+
+
+async def handle(event: Incoming, services: Services) -> Handled:
+    """Process one update exactly once: its changes, the conversation state and the outbox
+    rows they cause are committed together, with the update id.
+
+    Raises `Unavailable` when the database cannot take the update (nothing was written, so a
+    redelivery is processed). Any other failure is logged and answered with an apology, and
+    the update is recorded, so one bad update cannot block the ones after it.
+    """
+    from handlers import resident, staff
+
+    now = services.clock()
+    try:
+        try:
+            async with services.sessionmaker() as session, session.begin():
+                if not await updates.first_time(session, event.update_id, now):
+                    return Handled()
+                person = await person_for(session, event.sender, now,
+                                          admin_ids=services.config.admin_ids)
+                key = (event.chat_id, event.sender.id)
+                state = await conversation.load(session, *key)
+                turn = Turn(session, services, event, person, now, state)
+                if event.is_private:
+                    handled = await resident.on_private(turn)
+                    await resident.flush_slow_down(turn)
+                else:
+                    handled = await staff.on_group(turn)
+                await conversation.save(session, *key, turn.state, now)
+        except Exception as exc:
+            if _database_away(exc):
+                raise Unavailable(str(exc)) from exc
+            raise
+    except Unavailable:
+        raise
+    except Exception:
+        log.exception("update %s failed (kind %s)", event.update_id, event.kind)
+        await _apologise(event, services, now)
+        return Handled(SORRY if event.kind == "callback" else None)
+    services.wake_outbox()
+    return handled
+
+
+async def _apologise(event: Incoming, services: Services, now: datetime) -> None:
+    """Record the update as processed and, in a private chat, say sorry (in a fresh
+    transaction: the failed one was rolled back)."""
+    try:
+        async with services.sessionmaker() as session, session.begin():
+            if not await updates.first_time(session, event.update_id, now):
+                return
+            if event.is_private and event.kind != "callback":
+                await outbox.enqueue(session, chat_id=event.chat_id, method="sendMessage",
+                                     payload={"text": SORRY}, now=now)
+    except Exception as exc:  # the database itself is failing: let the adapter say busy
+        raise Unavailable(str(exc)) from exc
+    services.wake_outbox()

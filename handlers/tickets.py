@@ -705,3 +705,24 @@ def _view(
         duplicate_of=duplicate_of,
         reopen_count=ticket.reopen_count,
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# For the conversation handlers
+
+
+def check(ticket: Ticket, action: str) -> None:
+    """Refuse early (before asking staff for a result or a reason) what `action` would refuse."""
+    _check(ticket, action)
+
+
+async def card_chats(session: AsyncSession, ticket: Ticket) -> list[int]:
+    """The group chats that hold this ticket's card and are still responsible for it."""
+    return await _active_card_chats(session, ticket)
+
+
+async def refresh_cards(
+    session: AsyncSession, ticket: Ticket, now: datetime, rules: TicketRules = DEFAULT_RULES
+) -> None:
+    """Edit the card wherever it is shown, after a change made outside a transition."""
+    await _refresh_cards(session, ticket, now, rules)

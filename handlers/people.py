@@ -1,0 +1,36 @@
+"""The people the bot talks to: found or created from the sender of every update."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers import events
+from storage.models import Person
+
+
+async def person_for(
+    session: AsyncSession, sender: events.Person, now: datetime, *, admin_ids: frozenset[int]
+) -> Person:
+    """The stored person behind `sender`, created on first contact; admins by configuration.
+
+    The display name follows Telegram (people rename themselves); roles other than admin are
+    given by the bot (binding, joining), never taken from Telegram.
+    """
+    stmt = select(Person).where(Person.telegram_id == sender.id)
+    person = (await session.scalars(stmt)).one_or_none()
+    name = sender.name.strip()[:200]
+    if person is None:
+        person = Person(telegram_id=sender.id, display_name=name, role="resident",
+                        script="simplified", volunteer=False, created_at=now)
+        session.add(person)
+    elif name and person.display_name != name:
+        person.display_name = name
+        person.updated_at = now
+    if sender.id in admin_ids and person.role != "admin":
+        person.role = "admin"
+        person.updated_at = now
+    await session.flush()
+    return person

@@ -1,0 +1,734 @@
+"""A resident's private chat with the bot: from a message to a rated, closed ticket (issue 5).
+
+Few turns: a confident report with a place becomes a ticket at once; otherwise the bot asks one
+question at a time (which category, where) and remembers the answers in the conversation state,
+so a photo before or after the text, a button press or a shared location complete the same
+report. Every reply is short, polite, in the resident's script, and names the ticket (#42).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+
+from handlers import tickets
+from handlers.app import Handled
+from handlers.conversation import IDLE, State
+from handlers.dedup import Candidate, NewReport
+from handlers.keyboards import Callback, inline, parse_callback
+from handlers.notify import category_label, local_time
+from handlers.routing import grid_area, route
+from handlers.turn import Turn
+from intents.model import CATEGORIES, Classification
+from storage.models import (
+    OPEN_STATUSES,
+    STATUS_LABELS,
+    Attachment,
+    Grid,
+    Ticket,
+    TicketEvent,
+    TicketReporter,
+)
+
+DRAFT = "draft"
+RATING_NOTE = "rating_note"
+
+DRAFT_TTL = timedelta(minutes=30)  # an unanswered question is forgotten after this
+PHOTO_JOINS = timedelta(minutes=10)  # a photo this soon after a report joins its ticket
+RATE_WINDOW = timedelta(minutes=1)
+RATE_LIMIT = 20  # messages a minute before the bot asks the sender to slow down
+MAX_HELD = 50  # messages kept while slowed down (nothing is thrown away unseen)
+MAX_NEW_TICKETS = 5  # new tickets an hour from one resident before the rest are held
+MAX_TEXT = 4000  # characters of a report kept on the ticket
+UNSURE_BELOW = 0.4  # report confidence under which the resident picks the category
+CLOSE_RUNNER_UP = 0.75  # a runner-up with this share of the winner's score is "close"
+COMMON_CATEGORIES = ("sanitation", "road", "noise", "property", "safety", "traffic")
+
+WELCOME = (
+    "您好！我是社区网格智能受理助手。\n"
+    "小区里遇到的问题，比如垃圾没人清、路灯不亮、噪音扰民、电梯故障、充电桩坏了，"
+    "直接发文字告诉我，可以附上照片和位置，我会建工单转给网格员处理，并随时告诉您进展。\n"
+    "您的电话号码不会向其他人显示。"
+)
+HELP = (
+    "使用方法：\n"
+    "1. 直接用文字描述问题和位置，例如“龙泉小区3号楼楼道灯坏了”，可以附照片或发送位置；\n"
+    "2. 发送 /my 查看我的工单，/my 42 查看工单 #42 详情；\n"
+    "3. 回复工单消息可以补充情况；\n"
+    "4. 发送 /address 查看或修改常用地址；发送“撤回”可撤回尚未受理的工单。\n"
+    "如遇火灾、有人受伤等紧急情况，请先拨打 110 / 119 / 120。"
+)
+GREETING = "您好！请问遇到了什么问题？直接描述问题和位置就可以，我来帮您转给网格员。"
+THANKS = "不客气，有问题随时找我们！"
+NOTHING_TO_READ = "您好，我没能看懂这条消息。请用文字描述遇到的问题，例如“3号楼楼道灯坏了”。"
+ASK_LOCATION = (
+    "请告诉我具体位置，例如“龙泉小区3号楼”。也可以点输入框旁的📎发送位置。"
+)
+ASK_CATEGORY = "为了转给对的人，请选择最接近的问题类别："
+ASK_DESCRIPTION = "收到照片。请用一句话描述一下问题，例如“楼道里堆满杂物”。"
+SLOW_DOWN = "您发送得有点快，请稍等一分钟再发。已发送的内容我们都记下了。"
+EXPIRED = "这个按钮已失效，请重新发送您的问题。"
+NOT_FOR_PRIVATE = "该命令请在网格工作群中使用。"
+ODD_KINDS = {
+    "voice": "暂时无法识别语音，请用文字描述问题。",
+    "audio": "暂时无法识别语音，请用文字描述问题。",
+    "video_note": "暂时无法识别语音，请用文字描述问题。",
+    "video": "暂不支持视频，请发送照片并用文字描述问题。",
+    "document": "暂不支持文件，请发送照片或用文字描述问题。",
+    "sticker": "收到您的表情😊 如需反映问题，请直接用文字描述，也可以附上照片。",
+    "poll": "暂不支持投票消息，请用文字描述问题。",
+    "other": "暂不支持这类消息，请用文字描述问题，也可以附上照片。",
+}
+_TICKET_NUMBER = re.compile(r"[#＃]\s*(\d{1,9})|(\d{1,9})\s*号?工单|工单\s*(\d{1,9})")
+GROUP_COMMANDS = {"bind", "bind_street", "unbind", "list", "t", "claim", "note", "done",
+                  "reject", "recat", "stats", "merge", "unmerge", "invite"}
+
+
+def _e(text: str | None) -> str:
+    return html.escape(text or "", quote=False)
+
+
+async def on_private(turn: Turn) -> Handled:
+    """Every update of a resident's private chat ends here."""
+    event = turn.event
+    if event.kind == "callback":
+        return await _on_button(turn)
+    if _over_limit(turn):
+        return Handled()
+    command = event.command
+    if command is not None:
+        await _on_command(turn, *command)
+        return Handled()
+    if event.edited:
+        await turn.say("已收到您修改后的消息。如需补充工单信息，请直接回复该工单的通知消息。")
+        return Handled()
+    if event.reply_to_message_id is not None and event.kind in ("text", "photo"):
+        ticket = await tickets.ticket_for_message(turn.session, event.chat_id,
+                                                  event.reply_to_message_id)
+        if ticket is not None:
+            await _add_information(turn, ticket, event.text, list(event.photos))
+            return Handled()
+    if event.kind == "text":
+        await _on_text(turn, event.text or "")
+    elif event.kind == "photo":
+        await _on_photo(turn)
+    elif event.kind == "location":
+        await _on_location(turn)
+    elif event.kind == "contact":
+        await _on_contact(turn)
+    else:
+        await turn.say(ODD_KINDS.get(event.kind, ODD_KINDS["other"]))
+    return Handled()
+
+
+# ---------------------------------------------------------------------------------------------
+# Pace
+
+
+def _over_limit(turn: Turn) -> bool:
+    """More than RATE_LIMIT messages a minute: no tickets are opened from them; they are kept
+    in the state, and the sender is asked once a minute to slow down."""
+    rate = turn.state.data.get("rate") or {}
+    start = _parse_time(rate.get("start"))
+    if start is None or turn.now - start >= RATE_WINDOW:
+        turn.state.data["rate"] = {"start": turn.now.isoformat(), "count": 1}
+        return False
+    rate["count"] = int(rate.get("count", 0)) + 1
+    turn.state.data["rate"] = rate
+    if rate["count"] <= RATE_LIMIT:
+        return False
+    _hold(turn, turn.event.text, list(turn.event.photos))
+    if not rate.get("warned"):
+        rate["warned"] = True
+        turn.state.data["slow_down"] = True
+    return True
+
+
+def _hold(turn: Turn, text: str | None, photos: list[str]) -> None:
+    """Keep what the bot does not act on now, so nothing the resident sent is lost."""
+    held = turn.state.data.setdefault("held", [])
+    if len(held) < MAX_HELD:
+        held.append({"at": turn.now.isoformat(), "kind": turn.event.kind,
+                     "text": (text or "")[:MAX_TEXT], "photos": photos})
+
+
+async def flush_slow_down(turn: Turn) -> None:
+    """The slow-down notice, queued once per window (after the state decided it)."""
+    if turn.state.data.pop("slow_down", False):
+        await turn.say(SLOW_DOWN)
+
+
+# ---------------------------------------------------------------------------------------------
+# Commands and words
+
+
+async def _on_command(turn: Turn, name: str, args: str) -> None:
+    if name == "start":
+        _forget_draft(turn)
+        await turn.say(WELCOME, keyboard=_menu())
+    elif name == "help":
+        await turn.say(HELP, keyboard=_menu())
+    elif name in ("my", "tickets"):
+        number = _number(args)
+        if number is not None:
+            await _show_ticket(turn, number)
+        else:
+            await _list_tickets(turn)
+    elif name == "cancel":
+        await _cancel(turn)
+    elif name == "address":
+        await _address(turn, args)
+    elif name == "report":
+        await turn.say("请直接发送文字描述问题和位置，可以附上照片。例如：3号楼楼道灯坏了。")
+    elif name in GROUP_COMMANDS:
+        await turn.say(NOT_FOR_PRIVATE)
+    else:
+        await turn.say("抱歉，没有这个命令。\n" + HELP, keyboard=_menu())
+
+
+def _menu() -> dict[str, Any]:
+    return inline([("我要反映", "m:report"), ("我的工单", "m:my"), ("使用帮助", "m:help")])
+
+
+def _number(text: str | None) -> int | None:
+    digits = (text or "").strip().lstrip("#＃").strip()
+    return int(digits) if digits.isdigit() and 0 < len(digits) < 10 else None
+
+
+async def _on_text(turn: Turn, text: str) -> None:
+    classifier = turn.services.classifier
+    result = classifier.classify(text)
+    if result.intent != "unknown" and any("\u4e00" <= ch <= "\u9fff" for ch in text):
+        turn.person.script = result.script
+    state = _live_state(turn)
+    if state.name == RATING_NOTE and result.intent not in ("cancel",):
+        await _reopen_with_note(turn, int(state.data["ticket"]), text)
+        return
+    if state.name == DRAFT:
+        draft = state.data["draft"]
+        if result.intent == "cancel":
+            _forget_draft(turn)
+            await turn.say("好的，已取消本次反映。如有需要随时再告诉我。")
+            return
+        if draft["awaiting"] == "location":
+            draft["location"] = text.strip()[:200]
+            turn.person.default_address = draft["location"]
+            turn.person.updated_at = turn.now
+            await _advance(turn, draft)
+            return
+        if draft["awaiting"] == "description":
+            draft.update(_report_fields(result, text))
+            await _advance(turn, draft)
+            return
+        # Awaiting a category but the resident wrote more: one report, decided again.
+        combined = f"{draft['text']}\n{text}"[:MAX_TEXT]
+        draft.update(_report_fields(classifier.classify(combined), combined))
+        await _advance(turn, draft)
+        return
+    if result.intent == "unknown":
+        await turn.say(NOTHING_TO_READ)
+    elif result.intent == "greeting":
+        await turn.say(GREETING, keyboard=_menu())
+    elif result.intent == "thanks":
+        await turn.say(THANKS)
+    elif result.intent == "help":
+        await turn.say(HELP, keyboard=_menu())
+    elif result.intent == "status_query":
+        number = _mentioned_number(text)
+        if number is not None:
+            await _show_ticket(turn, number)
+        else:
+            await _list_tickets(turn)
+    elif result.intent == "cancel":
+        await _cancel(turn)
+    else:
+        await _start_report(turn, text, result, photos=[])
+
+
+def _mentioned_number(text: str) -> int | None:
+    found = _TICKET_NUMBER.search(text)
+    if not found:
+        return None
+    return int(next(g for g in found.groups() if g))
+
+
+# ---------------------------------------------------------------------------------------------
+# Reporting
+
+
+def _report_fields(result: Classification, text: str) -> dict[str, Any]:
+    return {
+        "text": text.strip()[:MAX_TEXT],
+        "category": result.category or "other",
+        "confidence": result.confidence,
+        "scores": [list(cs) for cs in result.scores],
+        "urgent": result.urgent,
+        "location": result.location,
+        "script": result.script,
+    }
+
+
+async def _start_report(
+    turn: Turn, text: str, result: Classification, *, photos: list[str]
+) -> None:
+    draft: dict[str, Any] = {
+        "id": int(turn.state.data.get("next_draft", 1)),
+        "photos": photos,
+        "lat": None,
+        "lon": None,
+        "choice": None,
+        "location_skipped": False,
+        "awaiting": None,
+        "at": turn.now.isoformat(),
+    }
+    turn.state.data["next_draft"] = draft["id"] + 1
+    draft.update(_report_fields(result, text))
+    await _advance(turn, draft)
+
+
+def _unsure(draft: dict[str, Any]) -> bool:
+    if draft["category"] == "other" or draft["confidence"] < UNSURE_BELOW:
+        return True
+    scores = draft.get("scores") or []
+    return len(scores) > 1 and scores[1][1] >= CLOSE_RUNNER_UP * scores[0][1]
+
+
+async def _advance(turn: Turn, draft: dict[str, Any]) -> None:
+    """Ask the next missing thing, or open the ticket when nothing is missing.
+
+    Urgent reports never wait for an answer: the ticket opens at once and the place, if
+    missing, is asked for afterwards.
+    """
+    turn.state.name, turn.state.data["draft"] = DRAFT, draft
+    if draft["urgent"]:
+        await _open(turn, draft)
+        return
+    if draft["choice"] is None and _unsure(draft):
+        draft["awaiting"] = "category"
+        await turn.say(ASK_CATEGORY, keyboard=_category_keyboard(draft))
+        return
+    if not _has_place(turn, draft) and not draft["location_skipped"]:
+        draft["awaiting"] = "location"
+        await turn.say(ASK_LOCATION, keyboard=inline([("跳过", f"loc:{draft['id']}:skip")]))
+        return
+    await _open(turn, draft)
+
+
+def _has_place(turn: Turn, draft: dict[str, Any]) -> bool:
+    return bool(draft["location"] or draft["lat"] is not None
+                or turn.person.default_address or turn.person.default_lat is not None)
+
+
+def _category_keyboard(draft: dict[str, Any]) -> dict[str, Any]:
+    found = [c for c, _ in draft.get("scores") or [] if c in CATEGORIES and c != "other"][:3]
+    if not found:
+        found = list(COMMON_CATEGORIES)
+    rows = [[(CATEGORIES[c], f"cat:{draft['id']}:{c}") for c in found[i:i + 3]]
+            for i in range(0, len(found), 3)]
+    rows.append([("其他", f"cat:{draft['id']}:other")])
+    return inline(*rows)
+
+
+async def _open(turn: Turn, draft: dict[str, Any]) -> None:
+    """Route, look for the same problem already open, then open or follow."""
+    session, person = turn.session, turn.person
+    category = draft["choice"] or draft["category"]
+    grid_rows = list((await session.scalars(select(Grid).order_by(Grid.id))).all())
+    areas = [grid_area(g) for g in grid_rows]
+    lat = draft["lat"] if draft["lat"] is not None else None
+    lon = draft["lon"] if draft["lon"] is not None else None
+    remembered = person.default_address
+    if lat is None and not draft["location"] and person.default_lat is not None:
+        lat, lon = person.default_lat, person.default_lon
+    place_words = " ".join(filter(None, [draft["text"], draft["location"]]))
+    way = route(place_words, latitude=lat, longitude=lon, remembered_address=remembered,
+                grids=areas)
+    grid = next((g for g in grid_rows if g.id == way.grid_id), None)
+    location_text = draft["location"] or (remembered if way.source == "remembered" else None)
+    if location_text is None and way.source == "text":
+        location_text = way.place
+    if location_text is None and lat is not None:
+        location_text = f"共享位置 {lat:.5f},{lon:.5f}"
+    _forget_draft(turn)
+    rules = turn.services.config.rules
+    if not draft["urgent"] and grid is not None:
+        same = await _same_problem(turn, draft["text"], location_text, category, grid.id)
+        if same is not None:
+            ticket = await tickets.follow(session, same.number, person=person, now=turn.now,
+                                          rules=rules)
+            await _attach(turn, ticket, draft["photos"], purpose="report")
+            return
+    if not draft["urgent"] and await _opened_last_hour(turn) >= MAX_NEW_TICKETS:
+        _hold(turn, draft["text"], draft["photos"])
+        await turn.say(f"您这一小时已反映了 {MAX_NEW_TICKETS} 个问题，我们正在逐一处理，"
+                       "这条已记下。如是同一问题的新情况，请直接回复相应工单的消息。")
+        return
+    ticket = await tickets.open_ticket(
+        session, reporter=person, category=category, text=draft["text"], now=turn.now,
+        urgent=bool(draft["urgent"]), confidence=draft["confidence"],
+        location_text=location_text, lat=lat, lon=lon, grid=grid,
+        location_confirmed=way.confirmed and grid is not None, photos=draft["photos"],
+        script=person.script, rules=rules,
+    )
+    if draft["urgent"] and not (location_text or lat is not None):
+        await turn.say(f"为尽快处置工单 #{ticket.number}，请直接回复这条消息告诉我们具体位置。",
+                       ticket_id=ticket.id)
+
+
+async def _opened_last_hour(turn: Turn) -> int:
+    stmt = (select(func.count()).select_from(TicketReporter)
+            .join(Ticket, Ticket.id == TicketReporter.ticket_id)
+            .where(TicketReporter.person_id == turn.person.id, TicketReporter.is_first,
+                   Ticket.created_at >= turn.now - timedelta(hours=1)))
+    return int(await turn.session.scalar(stmt) or 0)
+
+
+async def _same_problem(
+    turn: Turn, text: str, location: str | None, category: str, grid_id: int
+) -> Candidate | None:
+    finder = turn.services.duplicates
+    if finder is None:
+        return None
+    since = turn.now - timedelta(days=7)
+    rows = (await turn.session.scalars(
+        select(Ticket).where(Ticket.grid_id == grid_id, Ticket.category == category,
+                             Ticket.status.in_(OPEN_STATUSES), Ticket.created_at >= since)
+        .order_by(Ticket.created_at.desc()).limit(200)
+    )).all()
+    candidates = [
+        Candidate(t.id, t.number or t.id, t.category, t.grid_id, t.text, t.location_text,
+                  t.created_at, t.status)
+        for t in rows
+    ]
+    return finder.find(NewReport(text, location, category, grid_id), candidates, now=turn.now)
+
+
+def _forget_draft(turn: Turn) -> None:
+    turn.state.name = IDLE
+    turn.state.data.pop("draft", None)
+    turn.state.data.pop("ticket", None)
+
+
+def _live_state(turn: Turn) -> State:
+    """The state, with a question nobody answered for DRAFT_TTL forgotten."""
+    state = turn.state
+    if state.name != IDLE:
+        draft = state.data.get("draft") or state.data
+        at = _parse_time(draft.get("at"))
+        if at is None or turn.now - at > DRAFT_TTL:
+            _forget_draft(turn)
+    return state
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Photos, places, contacts
+
+
+async def _on_photo(turn: Turn) -> None:
+    event = turn.event
+    photos = list(event.photos)
+    caption = (event.text or "").strip()
+    state = _live_state(turn)
+    if caption:
+        result = turn.services.classifier.classify(caption)
+        if any("\u4e00" <= ch <= "\u9fff" for ch in caption):
+            turn.person.script = result.script
+        if state.name == DRAFT:
+            draft = state.data["draft"]
+            draft["photos"] = [*draft["photos"], *photos][:10]
+            if draft["awaiting"] == "description":
+                draft.update(_report_fields(result, caption))
+                await _advance(turn, draft)
+                return
+        await _start_report(turn, caption, result, photos=photos)
+        return
+    if state.name == DRAFT:
+        draft = state.data["draft"]
+        draft["photos"] = [*draft["photos"], *photos][:10]
+        await turn.say(f"已收到照片（共 {len(draft['photos'])} 张），会和这次反映一起提交。")
+        return
+    recent = await _recent_ticket(turn)
+    if recent is not None:
+        await _add_information(turn, recent, None, photos)
+        return
+    draft = {
+        "id": int(turn.state.data.get("next_draft", 1)), "photos": photos[:10], "lat": None,
+        "lon": None, "choice": None, "location_skipped": False, "awaiting": "description",
+        "at": turn.now.isoformat(), "text": "", "category": "other", "confidence": 0.0,
+        "scores": [], "urgent": False, "location": None, "script": turn.person.script,
+    }
+    turn.state.data["next_draft"] = draft["id"] + 1
+    turn.state.name, turn.state.data["draft"] = DRAFT, draft
+    await turn.say(ASK_DESCRIPTION)
+
+
+async def _recent_ticket(turn: Turn) -> Ticket | None:
+    """The resident's ticket opened in the last few minutes, still open: a photo sent right
+    after the text belongs to it."""
+    mine = await tickets.tickets_of(turn.session, turn.person, limit=1)
+    if mine and mine[0].status in OPEN_STATUSES and turn.now - mine[0].created_at <= PHOTO_JOINS:
+        return mine[0]
+    return None
+
+
+async def _on_location(turn: Turn) -> None:
+    event = turn.event
+    person = turn.person
+    person.default_lat, person.default_lon = event.latitude, event.longitude
+    person.updated_at = turn.now
+    state = _live_state(turn)
+    if state.name == DRAFT:
+        draft = state.data["draft"]
+        draft["lat"], draft["lon"] = event.latitude, event.longitude
+        await _advance(turn, draft)
+        return
+    await turn.say("已记住您的位置，之后反映问题时会默认使用。请描述遇到的问题。")
+
+
+async def _on_contact(turn: Turn) -> None:
+    phone = (turn.event.contact_phone or "").strip()
+    if not phone:
+        await turn.say("没有读到电话号码，请重新分享联系方式。")
+        return
+    turn.person.phone = phone[:32]
+    turn.person.updated_at = turn.now
+    await turn.say("已记录您的联系电话，仅工作人员处理工单时使用，群内显示会隐藏中间几位。")
+
+
+async def _address(turn: Turn, args: str) -> None:
+    person = turn.person
+    if args.strip():
+        person.default_address = args.strip()[:200]
+        person.updated_at = turn.now
+        await turn.say(f"常用地址已改为：{_e(person.default_address)}")
+    elif person.default_address:
+        await turn.say(f"您的常用地址：{_e(person.default_address)}\n"
+                       "修改请发送 /address 新地址，例如 /address 龙泉小区3号楼")
+    else:
+        await turn.say("还没有常用地址。设置请发送 /address 地址，例如 /address 龙泉小区3号楼")
+
+
+# ---------------------------------------------------------------------------------------------
+# Afterwards: listing, adding information, withdrawing, rating
+
+
+async def _list_tickets(turn: Turn) -> None:
+    mine = await tickets.tickets_of(turn.session, turn.person, limit=10)
+    if not mine:
+        await turn.say("您还没有反映过问题。直接描述问题和位置，我来帮您建工单。")
+        return
+    tz = str(turn.services.config.timezone)
+    lines = ["您最近的工单："]
+    for ticket in mine:
+        lines.append(f"#{ticket.number} {category_label(ticket.category)} · "
+                     f"{STATUS_LABELS[ticket.status]} · {local_time(ticket.created_at, tz)}")
+        note = await _last_note(turn, ticket)
+        if note:
+            lines.append(f"  最新进展：{_e(note)}")
+    lines.append("查看详情请发送 /my 工单号，例如 /my " + str(mine[0].number))
+    await turn.say("\n".join(lines))
+
+
+async def _last_note(turn: Turn, ticket: Ticket) -> str | None:
+    stmt = (select(TicketEvent.note)
+            .where(TicketEvent.ticket_id == ticket.id, TicketEvent.note.is_not(None),
+                   TicketEvent.kind.not_in(("resident_info", "withdrawn")))
+            .order_by(TicketEvent.id.desc()).limit(1))
+    note = (await turn.session.scalars(stmt)).first()
+    return note[:100] if note else None
+
+
+async def _show_ticket(turn: Turn, number: int) -> None:
+    ticket = await tickets.get_ticket(turn.session, number)
+    mine = {t.id for t in await tickets.tickets_of(turn.session, turn.person, limit=1000)}
+    if ticket is None or ticket.id not in mine:
+        await turn.say(f"没有找到您的工单 #{number}。发送 /my 查看您的全部工单。")
+        return
+    tz = str(turn.services.config.timezone)
+    lines = [
+        f"工单 #{ticket.number}（{category_label(ticket.category)}）",
+        f"状态：{STATUS_LABELS[ticket.status]}",
+        f"位置：{_e(ticket.location_text) or '未提供'}",
+        f"内容：{_e(ticket.text[:300])}",
+        f"受理时间：{local_time(ticket.created_at, tz)}",
+    ]
+    if ticket.resolution_note:
+        lines.append(f"处理结果：{_e(ticket.resolution_note)}")
+    if ticket.reject_reason:
+        lines.append(f"退回原因：{_e(ticket.reject_reason)}")
+    events = await tickets.history(turn.session, ticket.id)
+    shown = [e for e in events if e.to_status and e.to_status != e.from_status][-5:]
+    if shown:
+        lines.append("进展：")
+        lines += [f"  {local_time(e.at, tz)} {STATUS_LABELS.get(e.to_status or '', '')}"
+                  + (f"：{_e(e.note[:80])}" if e.note else "") for e in shown]
+    keyboard = None
+    if ticket.status == "new":
+        keyboard = inline([("撤回工单", f"w:{ticket.number}")])
+    await turn.say("\n".join(lines), keyboard=keyboard, ticket_id=ticket.id)
+
+
+async def _add_information(
+    turn: Turn, ticket: Ticket, text: str | None, photos: list[str]
+) -> None:
+    """A reply to one of the bot's ticket messages: it reaches the group under the card."""
+    session = turn.session
+    reporters = {p.id for p in await tickets.reporters(session, ticket.id)}
+    if turn.person.id not in reporters:
+        await turn.say(f"工单 #{ticket.number} 不是您反映的，无法补充。")
+        return
+    if ticket.status not in (*OPEN_STATUSES, "resolved"):
+        await turn.say(f"工单 #{ticket.number} {STATUS_LABELS[ticket.status]}，"
+                       "如问题仍在，请重新描述，我会建新工单。")
+        return
+    text = (text or "").strip()[:MAX_TEXT]
+    session.add(TicketEvent(ticket_id=ticket.id, actor_id=turn.person.id, kind="resident_info",
+                            note=text or None, data={"photos": photos} if photos else None,
+                            at=turn.now))
+    await _attach(turn, ticket, photos, purpose="reply", text=text)
+    await turn.say(f"已补充到工单 #{ticket.number}，工作人员会看到。", ticket_id=ticket.id)
+
+
+async def _attach(
+    turn: Turn, ticket: Ticket, photos: list[str], *, purpose: str, text: str = ""
+) -> None:
+    """Store photos (and relay them and any words) to the ticket's group chats."""
+    for file_id in photos:
+        turn.session.add(Attachment(ticket_id=ticket.id, file_id=file_id, kind="photo",
+                                    added_by=turn.person.id, purpose=purpose,
+                                    created_at=turn.now))
+    if not (photos or text):
+        return
+    chats = await tickets.card_chats(turn.session, ticket)
+    words = f"工单 #{ticket.number} 居民补充：{_e(text)}" if text else (
+        f"工单 #{ticket.number} 居民补充了照片")
+    for chat_id in chats:
+        if photos:
+            await turn.send_photos(photos, words, chat_id=chat_id, ticket_id=ticket.id,
+                                   reply_to_purpose="card")
+        else:
+            await turn.say(words, chat_id=chat_id, ticket_id=ticket.id, purpose="relay",
+                           reply_to_purpose="card", script="simplified")
+
+
+async def _cancel(turn: Turn) -> None:
+    state = _live_state(turn)
+    if state.name != IDLE:
+        _forget_draft(turn)
+        await turn.say("好的，已取消本次反映。如有需要随时再告诉我。")
+        return
+    mine = await tickets.tickets_of(turn.session, turn.person, limit=1)
+    if not mine:
+        await turn.say("您目前没有可以撤回的工单。")
+        return
+    ticket = mine[0]
+    if ticket.status != "new":
+        await turn.say(f"工单 #{ticket.number} {STATUS_LABELS[ticket.status]}，已无法撤回。"
+                       "如问题已经解决，可以回复该工单的消息告诉工作人员。")
+        return
+    await turn.say(
+        f"确定撤回工单 #{ticket.number}（{category_label(ticket.category)}）吗？",
+        keyboard=inline([("确认撤回", f"w:{ticket.number}"), ("不撤回", f"wn:{ticket.number}")]),
+        ticket_id=ticket.id,
+    )
+
+
+async def _reopen_with_note(turn: Turn, number: int, note: str | None) -> None:
+    _forget_draft(turn)
+    try:
+        await tickets.reopen(turn.session, number, actor=turn.person, now=turn.now,
+                             note=(note or "").strip()[:500] or None,
+                             rules=turn.services.config.rules)
+    except tickets.TicketError as refusal:
+        await turn.say(str(refusal))
+
+
+# ---------------------------------------------------------------------------------------------
+# Buttons
+
+
+async def _on_button(turn: Turn) -> Handled:
+    press = parse_callback(turn.event.callback_data)
+    if press is None:
+        return Handled(EXPIRED)
+    try:
+        return await _press(turn, press)
+    except tickets.TicketError as refusal:
+        return Handled(str(refusal), callback_alert=True)
+
+
+async def _press(turn: Turn, press: Callback) -> Handled:
+    verb = press.verb
+    if verb == "m":
+        what = press.args[0] if press.args else ""
+        if what == "my":
+            await _list_tickets(turn)
+        elif what == "report":
+            await turn.say("请直接发送文字描述问题和位置，可以附上照片。例如：3号楼楼道灯坏了。")
+        else:
+            await turn.say(HELP)
+        return Handled()
+    if verb in ("cat", "loc"):
+        state = _live_state(turn)
+        draft = state.data.get("draft") if state.name == DRAFT else None
+        if draft is None or press.number(0) != draft["id"]:
+            return Handled(EXPIRED)
+        if verb == "cat":
+            choice = press.args[1] if len(press.args) > 1 else ""
+            if choice not in CATEGORIES or draft["awaiting"] != "category":
+                return Handled(EXPIRED)
+            draft["choice"] = choice
+            await _advance(turn, draft)
+            return Handled(f"已选择：{CATEGORIES[choice]}")
+        if draft["awaiting"] != "location":
+            return Handled(EXPIRED)
+        draft["location_skipped"] = True
+        await _advance(turn, draft)
+        return Handled("已跳过")
+    number = press.number(0)
+    if number is None:
+        return Handled(EXPIRED)
+    if verb == "w":
+        await tickets.withdraw(turn.session, number, actor=turn.person, now=turn.now,
+                               rules=turn.services.config.rules)
+        return Handled(f"工单 #{number} 已撤回")
+    if verb == "wn":
+        await turn.say(f"好的，工单 #{number} 会继续处理。")
+        return Handled()
+    if verb == "rn":
+        await _reopen_with_note(turn, number, None)
+        return Handled()
+    if verb == "t" and len(press.args) == 3 and press.args[1] == "rate":
+        score = press.number(2)
+        if score not in (1, 2, 3):
+            return Handled(EXPIRED)
+        if score == 1:
+            ticket = await tickets.require_ticket(turn.session, number)
+            if ticket.status != "resolved":
+                return Handled(f"工单 #{number} {STATUS_LABELS[ticket.status]}，无需评价",
+                               callback_alert=True)
+            turn.state.name = RATING_NOTE
+            turn.state.data["draft"] = {"at": turn.now.isoformat()}
+            turn.state.data["ticket"] = number
+            await turn.say(f"很抱歉没能让您满意。请简单说说工单 #{number} 哪里还没解决，"
+                           "我们会重新处理。",
+                           keyboard=inline([("不说了，直接重新处理", f"rn:{number}")]),
+                           ticket_id=ticket.id)
+            return Handled()
+        await tickets.rate(turn.session, number, actor=turn.person, score=score, now=turn.now,
+                           rules=turn.services.config.rules)
+        return Handled("感谢您的评价！")
+    return Handled("该按钮请在网格工作群中使用。" if verb == "t" else EXPIRED)

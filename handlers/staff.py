@@ -1,0 +1,465 @@
+"""Staff work from their grid's group chat: binding, card buttons, replies, commands (issue 6).
+
+With group privacy mode on, the bot sees only commands and replies to its own messages, so
+everything here starts from one of those: a command, a pressed button, or a reply to a card,
+a notice or a prompt the bot posted. A group acts only on tickets of the grid it is bound to
+(the street's group on every ticket); anything else is refused politely and changes nothing.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import timedelta
+
+from sqlalchemy import delete, select
+
+from handlers import tickets
+from handlers.app import Handled
+from handlers.keyboards import Callback, inline, parse_callback
+from handlers.notify import category_label, local_time
+from handlers.turn import Turn
+from intents.model import CATEGORIES
+from storage.models import (
+    OPEN_STATUSES,
+    STATUS_LABELS,
+    Attachment,
+    Grid,
+    GroupChat,
+    MessageLink,
+    Street,
+    Ticket,
+    TicketEvent,
+)
+
+REJECT_REASONS = {"area": "非本辖区", "dup": "重复反映", "info": "信息不全", "other": "其他"}
+ONLY_ADMINS = "抱歉，只有管理员可以绑定网格群。"
+NOT_BOUND = "本群还没有绑定网格。管理员可发送：/bind 网格名 地点1,地点2"
+NOT_YOURS = "工单 #{number} 不属于本网格，无法在本群操作。"
+STAFF_HELP = (
+    "网格群命令：\n"
+    "/list 本网格未办结工单（超期在前）\n"
+    "/t 42 查看工单 #42\n"
+    "/claim 42 接单 · /note 42 内容 留言给居民\n"
+    "/done 42 处理结果 办结 · /reject 42 原因 退回\n"
+    "/recat 42 noise 更正类别 · /merge 43 42 把 #43 并入 #42\n"
+    "/stats [today|week|month] 统计\n"
+    "回复工单卡片即可与居民对话。"
+)
+
+
+def _e(text: str | None) -> str:
+    return html.escape(text or "", quote=False)
+
+
+async def on_group(turn: Turn) -> Handled:
+    event = turn.event
+    if event.kind == "callback":
+        press = parse_callback(event.callback_data)
+        if press is None:
+            return Handled("该按钮已失效")
+        try:
+            return await _press(turn, press)
+        except tickets.TicketError as refusal:
+            return Handled(str(refusal), callback_alert=True)
+    command = event.command
+    try:
+        if command is not None:
+            await _command(turn, *command)
+        elif event.reply_to_message_id is not None and event.kind in ("text", "photo"):
+            await _reply(turn)
+    except tickets.TicketError as refusal:
+        await turn.say(_e(str(refusal)), script="simplified")
+    return Handled()
+
+
+# ---------------------------------------------------------------------------------------------
+# Who may act here
+
+
+async def _group(turn: Turn) -> GroupChat | None:
+    return await turn.session.get(GroupChat, turn.event.chat_id)
+
+
+async def _ticket_here(turn: Turn, number: int) -> Ticket:
+    """The ticket, if this group is responsible for it; otherwise a polite refusal."""
+    group = await _group(turn)
+    if group is None:
+        raise tickets.NotAllowed(NOT_BOUND)
+    ticket = await tickets.require_ticket(turn.session, number)
+    if group.role != "street" and group.grid_id != ticket.grid_id:
+        raise tickets.NotAllowed(NOT_YOURS.format(number=number))
+    if turn.person.role == "resident":
+        turn.person.role = "staff"  # members of a bound group are its grid's staff
+        turn.person.updated_at = turn.now
+    return ticket
+
+
+# ---------------------------------------------------------------------------------------------
+# Buttons
+
+
+async def _press(turn: Turn, press: Callback) -> Handled:
+    number = press.number(0)
+    if number is None:
+        return Handled("该按钮已失效")
+    ticket = await _ticket_here(turn, number)
+    rules = turn.services.config.rules
+    session, actor, now = turn.session, turn.person, turn.now
+    if press.verb == "t":
+        action = press.args[1] if len(press.args) > 1 else ""
+        if action == "claim":
+            await tickets.claim(session, number, actor=actor, now=now, rules=rules)
+            return Handled(f"已接单 #{number}")
+        if action == "start":
+            await tickets.start(session, number, actor=actor, now=now, rules=rules)
+            return Handled(f"#{number} 处理中")
+        if action == "resolve":
+            tickets.check(ticket, "resolve")
+            await turn.say(
+                f"工单 #{number} 办结：请<b>回复本消息</b>写一句处理结果，可附一张处理后的照片。",
+                keyboard=inline([("跳过，直接办结", f"rs:{number}")]),
+                ticket_id=ticket.id, purpose="prompt:resolve", script="simplified")
+            return Handled()
+        if action == "transfer":
+            tickets.check(ticket, "transfer")
+            grids = (await session.scalars(
+                select(Grid).where(Grid.id != ticket.grid_id).order_by(Grid.id).limit(30)
+            )).all()
+            if not grids:
+                return Handled("没有其他网格可以转派", callback_alert=True)
+            rows = [[(g.name, f"tr:{number}:{g.id}")] for g in grids]
+            await turn.say(f"工单 #{number} 转派到：", keyboard=inline(*rows),
+                           ticket_id=ticket.id, purpose="prompt", script="simplified")
+            return Handled()
+        if action == "reject":
+            tickets.check(ticket, "reject")
+            rows = [[(label, f"rj:{number}:{code}")] for code, label in REJECT_REASONS.items()]
+            await turn.say(f"工单 #{number} 退回原因：", keyboard=inline(*rows),
+                           ticket_id=ticket.id, purpose="prompt", script="simplified")
+            return Handled()
+        return Handled("该按钮已失效")
+    if press.verb == "rs":
+        await tickets.resolve(session, number, actor=actor, now=now, rules=rules)
+        return Handled(f"#{number} 已办结")
+    if press.verb == "tr":
+        grid = await session.get(Grid, press.number(1) or 0)
+        if grid is None:
+            return Handled("该网格不存在", callback_alert=True)
+        await tickets.transfer(session, number, to=grid, actor=actor, now=now, rules=rules)
+        return Handled(f"#{number} 已转派至{grid.name}")
+    if press.verb == "rj":
+        code = press.args[1] if len(press.args) > 1 else ""
+        if code not in REJECT_REASONS:
+            return Handled("该按钮已失效")
+        if code == "other":
+            tickets.check(ticket, "reject")
+            await turn.say(f"工单 #{number} 退回：请<b>回复本消息</b>写明原因，居民会收到。",
+                           ticket_id=ticket.id, purpose="prompt:reject", script="simplified")
+            return Handled()
+        await tickets.reject(session, number, actor=actor, reason=REJECT_REASONS[code],
+                             now=now, rules=rules)
+        return Handled(f"#{number} 已退回")
+    return Handled("该按钮已失效")
+
+
+# ---------------------------------------------------------------------------------------------
+# Replies: to a prompt (the result, the reason) or to a card or notice (talk to the resident)
+
+
+async def _reply(turn: Turn) -> None:
+    event = turn.event
+    link = (await turn.session.scalars(
+        select(MessageLink).where(MessageLink.chat_id == event.chat_id,
+                                  MessageLink.message_id == event.reply_to_message_id)
+    )).first()
+    if link is None:
+        return  # a reply to something of ours that is not about a ticket: nothing to do
+    ticket = await turn.session.get(Ticket, link.ticket_id)
+    if ticket is None or ticket.number is None:
+        return
+    await _ticket_here(turn, ticket.number)
+    text = (event.text or "").strip()
+    photo = event.photos[0] if event.photos else None
+    rules = turn.services.config.rules
+    if link.purpose == "prompt:resolve":
+        await tickets.resolve(turn.session, ticket.number, actor=turn.person, now=turn.now,
+                              note=text or None, photo=photo, rules=rules)
+        for extra in event.photos[:10]:
+            turn.session.add(Attachment(ticket_id=ticket.id, file_id=extra, kind="photo",
+                                        added_by=turn.person.id, purpose="resolution",
+                                        created_at=turn.now))
+        return
+    if link.purpose == "prompt:reject":
+        if not text:
+            await turn.say(f"退回工单 #{ticket.number} 需要写明原因，请回复文字。",
+                           script="simplified")
+            return
+        await tickets.reject(turn.session, ticket.number, actor=turn.person, reason=text[:500],
+                             now=turn.now, rules=rules)
+        return
+    await _relay_to_residents(turn, ticket, text, list(event.photos))
+
+
+async def _relay_to_residents(turn: Turn, ticket: Ticket, text: str, photos: list[str]) -> None:
+    if not (text or photos):
+        return
+    words = f"关于工单 #{ticket.number}，工作人员回复：{_e(text)}" if text else (
+        f"关于工单 #{ticket.number}，工作人员发来照片")
+    turn.session.add(TicketEvent(ticket_id=ticket.id, actor_id=turn.person.id,
+                                 kind="staff_reply", note=text or None,
+                                 data={"photos": photos} if photos else None, at=turn.now))
+    for person in await tickets.reporters(turn.session, ticket.id):
+        if photos:
+            await turn.send_photos(photos, words, chat_id=person.telegram_id,
+                                   ticket_id=ticket.id)
+        else:
+            await turn.say(words + "\n（直接回复本消息即可答复）", chat_id=person.telegram_id,
+                           ticket_id=ticket.id, script=person.script)
+    await turn.say(f"已转达给工单 #{ticket.number} 的居民。", script="simplified")
+
+
+# ---------------------------------------------------------------------------------------------
+# Commands
+
+
+async def _command(turn: Turn, name: str, args: str) -> None:
+    handlers = {
+        "bind": _bind, "bind_street": _bind_street, "unbind": _unbind, "list": _list,
+        "t": _show, "claim": _claim, "note": _note, "done": _done, "reject": _reject,
+        "recat": _recat, "merge": _merge, "stats": _stats, "help": _help, "start": _help,
+    }
+    run = handlers.get(name)
+    if run is not None:
+        await run(turn, args)
+    # Other commands are for other bots in the group, or typos: stay quiet in groups.
+
+
+async def _help(turn: Turn, _args: str) -> None:
+    await turn.say(STAFF_HELP, script="simplified")
+
+
+def _is_admin(turn: Turn) -> bool:
+    return turn.event.sender.id in turn.services.config.admin_ids
+
+
+async def _bind(turn: Turn, args: str) -> None:
+    if not _is_admin(turn):
+        await turn.say(ONLY_ADMINS, script="simplified")
+        return
+    name, _, rest = args.strip().partition(" ")
+    if not name:
+        await turn.say("用法：/bind 网格名 地点1,地点2（例如 /bind 龙泉网格 龙泉小区,团结西路）",
+                       script="simplified")
+        return
+    places = [p.strip() for p in rest.replace("，", ",").replace("、", ",").split(",")
+              if p.strip()]
+    session = turn.session
+    grid = (await session.scalars(select(Grid).where(Grid.name == name[:100]))).first()
+    if grid is None:
+        grid = Grid(name=name[:100], places=places, is_default=False, created_at=turn.now)
+        session.add(grid)
+    elif places:
+        grid.places = list(dict.fromkeys([*(grid.places or []), *places]))
+    await session.flush()
+    group = await _group(turn)
+    if group is None:
+        group = GroupChat(chat_id=turn.event.chat_id, role="grid", grid_id=grid.id,
+                          title=turn.event.chat_title, bound_by=turn.event.sender.id,
+                          bound_at=turn.now)
+        session.add(group)
+    else:
+        group.role, group.grid_id, group.street_id = "grid", grid.id, None
+        group.bound_by, group.bound_at = turn.event.sender.id, turn.now
+    shown = "、".join(grid.places or []) or "（未设置地点）"
+    await turn.say(f"本群已绑定为<b>{_e(grid.name)}</b>的工作群。覆盖：{_e(shown)}\n"
+                   "新工单会以卡片形式发到本群。发送 /help 查看命令。", script="simplified")
+
+
+async def _bind_street(turn: Turn, args: str) -> None:
+    if not _is_admin(turn):
+        await turn.say(ONLY_ADMINS, script="simplified")
+        return
+    session = turn.session
+    street_name = args.strip()[:100] or "街道"
+    street = (await session.scalars(select(Street).where(Street.name == street_name))).first()
+    if street is None:
+        street = Street(name=street_name, created_at=turn.now)
+        session.add(street)
+        await session.flush()
+    group = await _group(turn)
+    if group is None:
+        session.add(GroupChat(chat_id=turn.event.chat_id, role="street", street_id=street.id,
+                              title=turn.event.chat_title, bound_by=turn.event.sender.id,
+                              bound_at=turn.now))
+    else:
+        group.role, group.grid_id, group.street_id = "street", None, street.id
+        group.bound_by, group.bound_at = turn.event.sender.id, turn.now
+    await turn.say(f"本群已设为{_e(street.name)}的吹哨群：紧急和超期工单会发到这里。",
+                   script="simplified")
+
+
+async def _unbind(turn: Turn, _args: str) -> None:
+    if not _is_admin(turn):
+        await turn.say(ONLY_ADMINS, script="simplified")
+        return
+    removed = await turn.session.execute(
+        delete(GroupChat).where(GroupChat.chat_id == turn.event.chat_id))
+    if getattr(removed, "rowcount", 0):
+        await turn.say("已解除本群的绑定，新工单不会再发到这里。", script="simplified")
+    else:
+        await turn.say(NOT_BOUND, script="simplified")
+
+
+async def _list(turn: Turn, _args: str) -> None:
+    group = await _group(turn)
+    if group is None:
+        await turn.say(NOT_BOUND, script="simplified")
+        return
+    stmt = select(Ticket).where(Ticket.status.in_(OPEN_STATUSES))
+    if group.role != "street":
+        stmt = stmt.where(Ticket.grid_id == group.grid_id)
+    rows = list((await turn.session.scalars(stmt.order_by(Ticket.resolve_by).limit(100))).all())
+    if not rows:
+        await turn.say("本网格没有未办结的工单。👍", script="simplified")
+        return
+    tz = str(turn.services.config.timezone)
+    overdue = [t for t in rows if t.resolve_by <= turn.now]
+    lines = [f"未办结工单 {len(rows)} 件，其中超期 {len(overdue)} 件："]
+    for t in rows[:30]:
+        mark = "⏰超期 " if t.resolve_by <= turn.now else ""
+        urgent = "🔴" if t.urgent else ""
+        lines.append(f"{mark}{urgent}#{t.number} {category_label(t.category)} · "
+                     f"{STATUS_LABELS[t.status]} · 时限 {local_time(t.resolve_by, tz)}")
+    if len(rows) > 30:
+        lines.append(f"……另有 {len(rows) - 30} 件")
+    await turn.say("\n".join(lines), script="simplified")
+
+
+def _split_number(args: str) -> tuple[int | None, str]:
+    head, _, rest = args.strip().partition(" ")
+    digits = head.lstrip("#＃")
+    return (int(digits) if digits.isdigit() and len(digits) < 10 else None), rest.strip()
+
+
+async def _numbered(turn: Turn, args: str, usage: str) -> tuple[Ticket, str] | None:
+    number, rest = _split_number(args)
+    if number is None:
+        await turn.say(f"用法：{usage}", script="simplified")
+        return None
+    return await _ticket_here(turn, number), rest
+
+
+async def _show(turn: Turn, args: str) -> None:
+    found = await _numbered(turn, args, "/t 工单号")
+    if found is None:
+        return
+    ticket = found[0]
+    tz = str(turn.services.config.timezone)
+    lines = [f"<b>工单 #{ticket.number}</b> {category_label(ticket.category)} · "
+             f"{STATUS_LABELS[ticket.status]}",
+             f"位置：{_e(ticket.location_text) or '位置待确认'}",
+             f"内容：{_e(ticket.text[:500])}",
+             f"受理：{local_time(ticket.created_at, tz)} · 时限：{local_time(ticket.resolve_by, tz)}"]
+    for event in (await tickets.history(turn.session, ticket.id))[-8:]:
+        what = STATUS_LABELS.get(event.to_status or "", event.kind) if event.to_status else (
+            event.kind)
+        note = f"：{_e(event.note[:80])}" if event.note else ""
+        lines.append(f"  {local_time(event.at, tz)} {what}{note}")
+    await turn.say("\n".join(lines), ticket_id=ticket.id, purpose="notice",
+                   script="simplified")
+
+
+async def _claim(turn: Turn, args: str) -> None:
+    found = await _numbered(turn, args, "/claim 工单号")
+    if found is not None:
+        await tickets.claim(turn.session, found[0].number or 0, actor=turn.person, now=turn.now,
+                            rules=turn.services.config.rules)
+
+
+async def _note(turn: Turn, args: str) -> None:
+    found = await _numbered(turn, args, "/note 工单号 留言内容")
+    if found is None:
+        return
+    ticket, text = found
+    if not text:
+        await turn.say("请在工单号后写上留言内容。", script="simplified")
+        return
+    await _relay_to_residents(turn, ticket, text[:1000], [])
+
+
+async def _done(turn: Turn, args: str) -> None:
+    found = await _numbered(turn, args, "/done 工单号 处理结果")
+    if found is not None:
+        await tickets.resolve(turn.session, found[0].number or 0, actor=turn.person,
+                              now=turn.now, note=found[1][:1000] or None,
+                              rules=turn.services.config.rules)
+
+
+async def _reject(turn: Turn, args: str) -> None:
+    found = await _numbered(turn, args, "/reject 工单号 原因")
+    if found is None:
+        return
+    if not found[1]:
+        await turn.say("退回需要写明原因，例如 /reject 42 非本辖区", script="simplified")
+        return
+    await tickets.reject(turn.session, found[0].number or 0, actor=turn.person,
+                         reason=found[1][:500], now=turn.now, rules=turn.services.config.rules)
+
+
+async def _recat(turn: Turn, args: str) -> None:
+    """Recategorise; stored as a correction event that lexicon maintenance can read."""
+    found = await _numbered(turn, args, "/recat 工单号 类别（如 noise 或 噪音扰民）")
+    if found is None:
+        return
+    ticket, wanted = found
+    by_label = {label: key for key, label in CATEGORIES.items()}
+    category = wanted if wanted in CATEGORIES else by_label.get(wanted)
+    if category is None:
+        choices = "、".join(f"{k}({v})" for k, v in CATEGORIES.items())
+        await turn.say(f"没有这个类别。可选：{choices}", script="simplified")
+        return
+    if category == ticket.category:
+        await turn.say(f"工单 #{ticket.number} 已是{CATEGORIES[category]}。", script="simplified")
+        return
+    turn.session.add(TicketEvent(ticket_id=ticket.id, actor_id=turn.person.id,
+                                 kind="recategorised", note=ticket.text[:500],
+                                 data={"from": ticket.category, "to": category}, at=turn.now))
+    ticket.category = category
+    ticket.updated_at = turn.now
+    await tickets.refresh_cards(turn.session, ticket, turn.now, turn.services.config.rules)
+    await turn.say(f"工单 #{ticket.number} 已改为{CATEGORIES[category]}，已记录用于改进分类。",
+                   script="simplified")
+
+
+async def _merge(turn: Turn, args: str) -> None:
+    parts = args.replace("#", " ").split()
+    if len(parts) != 2 or not all(p.isdigit() and len(p) < 10 for p in parts):
+        await turn.say("用法：/merge 43 42（把 #43 并入 #42）", script="simplified")
+        return
+    source, target = int(parts[0]), int(parts[1])
+    await _ticket_here(turn, source)
+    await _ticket_here(turn, target)
+    await tickets.mark_duplicate(turn.session, source, of=target, now=turn.now,
+                                 actor=turn.person, rules=turn.services.config.rules)
+    await turn.say(f"已将工单 #{source} 并入 #{target}。", script="simplified")
+
+
+async def _stats(turn: Turn, args: str) -> None:
+    from handlers import stats
+
+    group = await _group(turn)
+    if group is None:
+        await turn.say(NOT_BOUND, script="simplified")
+        return
+    period = args.strip() or "today"
+    days = {"today": 0, "week": 7, "month": 30}.get(period)
+    if days is None:
+        await turn.say("用法：/stats today|week|month", script="simplified")
+        return
+    tz = turn.services.config.timezone
+    local_midnight = turn.now.astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0)
+    since = (local_midnight - timedelta(days=days)).astimezone(turn.now.tzinfo)
+    report = await stats.ticket_stats(
+        turn.session, since=since, until=turn.now, now=turn.now,
+        grid_id=group.grid_id if group.role == "grid" else None)
+    await turn.say(stats.format_report(report, str(tz)), script="simplified")
