@@ -66,6 +66,18 @@ def webhook_secret(settings: Settings) -> str:
     return hashlib.sha256(b"intake-webhook:" + token.encode()).hexdigest()
 
 
+def build_services(
+    settings: Settings, database: Any, classifier: Classifier, **overrides: Any,
+) -> Services:
+    """The handlers' services; `Services.build` adds what the handlers derive themselves."""
+    config = Config(admin_ids=settings.admin_ids, timezone=ZoneInfo(settings.timezone))
+    build = getattr(Services, "build", None)
+    if build is not None:
+        return build(database.sessionmaker, classifier, config, **overrides)  # type: ignore[no-any-return]
+    return Services(sessionmaker=database.sessionmaker, classifier=classifier, config=config,
+                    **overrides)
+
+
 def make_adapter(
     settings: Settings, intake_factory: Callable[[SendBusy], Intake],
 ) -> Adapter:
@@ -102,12 +114,8 @@ class IntakeBot:
             lease=timedelta(seconds=settings.outbox_lease_seconds),
             **(dispatcher_options or {}),
         )
-        self.services = Services(
-            sessionmaker=self.database.sessionmaker,
-            classifier=classifier,
-            config=Config(admin_ids=settings.admin_ids, timezone=ZoneInfo(settings.timezone)),
-            wake_outbox=self.dispatcher.wake,
-        )
+        self.services = build_services(settings, self.database, classifier,
+                                       wake_outbox=self.dispatcher.wake)
         handle = handle or default_handle()
         intake_options = {} if album_window is None else {"album_window": album_window}
         self.adapter = make_adapter(
@@ -221,6 +229,33 @@ def run_bot(settings: Settings, webhook: Webhook | None = None) -> int:
             await bot.run(webhook)
         finally:
             await bot.close()
+
+    asyncio.run(main())
+    return 0
+
+
+def run_console(settings: Settings) -> int:
+    """`intake console`: the handlers in a terminal, against the SQLite (or other) database."""
+    from bot.console import STAFF, run_console as console_loop
+    from storage.db import Database
+
+    logging.basicConfig(level=logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    classifier = load_classifier(settings)
+    handle = default_handle()
+    # The console's staff member is an admin, so they can bind their group to a grid.
+    settings = settings.model_copy(
+        update={"admin_ids": settings.admin_ids | {STAFF.person.id}}
+    )
+
+    async def main() -> None:
+        database = Database(settings.database_url)
+        try:
+            await database.upgrade()
+            services = build_services(settings, database, classifier)
+            await console_loop(services, handle)
+        finally:
+            await database.dispose()
 
     asyncio.run(main())
     return 0

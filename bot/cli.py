@@ -23,6 +23,7 @@ TELEGRAM_BOT_TOKEN is not set, so the bot cannot connect to Telegram.
   3. 再次运行 make run / Run make run again.
 
 不连 Telegram 试用 / To try without Telegram:
+  .venv/bin/intake console                       (在终端里和机器人对话 / talk to the bot in a terminal)
   .venv/bin/intake classify "楼下垃圾三天没人收"   (看机器人如何理解一条留言 / see how a message is understood)
 """
 
@@ -42,12 +43,28 @@ def cmd_run(args: argparse.Namespace) -> int:
     if settings.telegram_bot_token is None:
         print(NO_TOKEN, file=sys.stderr)
         return 2
-    print(
-        "这个版本还没有 Telegram 接入（见 issue 4）；请先用 intake classify 试用分类器。\n"
-        "This version has no Telegram adapter yet (issue 4); try `intake classify` meanwhile.",
-        file=sys.stderr,
-    )
-    return 2
+    from bot.app import Webhook, run_bot
+
+    webhook = None
+    if args.webhook_url:
+        # Telegram posts to https:// only; a local telegram-bot-api server also to http://.
+        if not args.webhook_url.startswith("https://") and not settings.telegram_api_base:
+            print("--webhook-url 必须是 https:// 地址 / must be an https:// URL "
+                  "(Telegram sends webhooks over HTTPS only)", file=sys.stderr)
+            return 2
+        host, _, port = args.listen.rpartition(":")
+        if not host or not port.isdigit():
+            print(f"--listen 应为 主机:端口 / must be HOST:PORT, got {args.listen!r}",
+                  file=sys.stderr)
+            return 2
+        webhook = Webhook(args.webhook_url, host.strip("[]"), int(port))
+    return run_bot(settings, webhook)
+
+
+def cmd_console(args: argparse.Namespace) -> int:
+    from bot.app import run_console
+
+    return run_console(_settings())
 
 
 def _explain(text: str, result) -> str:  # type: ignore[no-untyped-def]
@@ -135,8 +152,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="intake", description="社区网格智能受理助手")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    run = sub.add_parser("run", help="run the bot (polling)")
+    run = sub.add_parser("run", help="run the bot (polling, or a webhook with --webhook-url)")
+    run.add_argument("--webhook-url", metavar="URL",
+                     help="receive updates at this https:// URL instead of polling")
+    run.add_argument("--listen", default="127.0.0.1:8080", metavar="HOST:PORT",
+                     help="where the webhook server listens, behind your HTTPS proxy "
+                          "(default 127.0.0.1:8080)")
     run.set_defaults(func=cmd_run)
+
+    console = sub.add_parser("console", help="talk to the bot in this terminal, no Telegram")
+    console.set_defaults(func=cmd_console)
 
     classify = sub.add_parser("classify", help="classify a message and explain why")
     classify.add_argument("text", nargs="*", help="the message")

@@ -9,14 +9,13 @@ import logging
 import signal
 import sys
 
-from bot.app import IntakeBot
+from bot.app import IntakeBot, load_classifier
 from bot.settings import Settings
 from tests.e2e.support import Replier
 
 
-async def main() -> None:
-    settings = Settings()
-    bot = IntakeBot(settings, classifier=None, handle=Replier(),  # type: ignore[arg-type]
+async def main(settings: Settings) -> None:
+    bot = IntakeBot(settings, classifier=load_classifier(settings), handle=Replier(),
                     dispatcher_options={"sweep_every": 0.2, "backoff_base": 0.05})
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGTERM, bot.stop)
@@ -31,4 +30,4 @@ async def main() -> None:
 if __name__ == "__main__":
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(main())
+        asyncio.run(main(Settings()))
