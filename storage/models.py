@@ -338,3 +338,14 @@ class PointsEntry(Base):
 def utcnow() -> datetime:
     """Now, timezone-aware UTC: the one clock for code that has no `now` passed in."""
     return datetime.now(UTC)
+
+
+class Digest(Base):
+    """A daily digest sent to a group (issue 6). The key is the claim, so of several processes
+    that reach the digest time together exactly one sends it."""
+
+    __tablename__ = "digests"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)  # local date, YYYY-MM-DD
+    sent_at: Mapped[datetime]
