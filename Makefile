@@ -24,6 +24,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/classify.py
+	$(BIN)/python bench/e2e.py
 
 eval: $(STAMP)
 	$(BIN)/intake eval ../shared/data/devset.jsonl

@@ -109,15 +109,19 @@ class IntakeBot:
         self.api = BotAPI(settings.telegram_bot_token.get_secret_value(),
                           settings.telegram_api_base)
         pacer = Pacer(limits or (Limits() if settings.pacing else Limits.unlimited()))
+        # SQLite takes one writer at a time: queue them here, not in its sleeping busy handler.
+        writers = asyncio.Semaphore(1) if self.database.is_sqlite else None
         self.dispatcher = OutboxDispatcher(
-            self.database.sessionmaker, self.api, pacer=pacer,
+            self.database.sessionmaker, self.api, pacer=pacer, writers=writers,
             lease=timedelta(seconds=settings.outbox_lease_seconds),
             **(dispatcher_options or {}),
         )
         self.services = build_services(settings, self.database, classifier,
                                        wake_outbox=self.dispatcher.wake)
         handle = handle or default_handle()
-        intake_options = {} if album_window is None else {"album_window": album_window}
+        intake_options: dict[str, Any] = {"writers": writers}
+        if album_window is not None:
+            intake_options["album_window"] = album_window
         self.adapter = make_adapter(
             settings,
             lambda send_busy: Intake(handle, self.services, send_busy=send_busy,

@@ -37,6 +37,7 @@ from storage.outbox import OutboxMessage
 log = logging.getLogger(__name__)
 
 CALLBACK_DATA_LIMIT = 64  # bytes, https://core.telegram.org/bots/api#inlinekeyboardbutton
+COALESCE = 0.005  # seconds
 _HTML_METHODS = frozenset({"sendMessage", "sendPhoto", "editMessageText", "editMessageCaption"})
 
 
@@ -57,6 +58,7 @@ class OutboxDispatcher:
         max_in_flight: int = 64,
         backoff_base: float = 0.5,
         backoff_cap: float = 300.0,
+        writers: asyncio.Semaphore | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._api = api
@@ -67,6 +69,7 @@ class OutboxDispatcher:
         self._max_in_flight = max_in_flight
         self._backoff_base = backoff_base
         self._backoff_cap = backoff_cap
+        self._writers = writers or _NoGate()
         self._woken = asyncio.Event()
         self._in_flight: set[asyncio.Task[None]] = set()
         # Parts of a split text already delivered, so a retry does not repeat them.
@@ -95,8 +98,9 @@ class OutboxDispatcher:
                     await asyncio.wait({woken, stopping}, timeout=timeout,
                                        return_when=asyncio.FIRST_COMPLETED)
                     woken.cancel()
-                else:
-                    await asyncio.sleep(0)
+                # Let a few commits and finished sends gather, so one claim serves them all
+                # (each claim is a write transaction).
+                await asyncio.sleep(COALESCE)
         finally:
             stopping.cancel()
             if self._in_flight:
@@ -120,16 +124,18 @@ class OutboxDispatcher:
         free = self._max_in_flight - len(self._in_flight)
         if free <= 0:
             return self._sweep_every
-        rows = await outbox.claim_due(
-            self._sessionmaker, now=self._clock(), limit=free, lease=self._lease
-        )
+        async with self._writers:
+            rows = await outbox.claim_due(
+                self._sessionmaker, now=self._clock(), limit=free, lease=self._lease
+            )
         for row in rows:
             task = asyncio.ensure_future(self._send(row))
             self._in_flight.add(task)
             task.add_done_callback(self._finished)
         if len(rows) == free:
             return self._sweep_every  # full: a finished row wakes us
-        due = await outbox.next_due_at(self._sessionmaker)
+        async with self._writers:
+            due = await outbox.next_due_at(self._sessionmaker)
         if due is None:
             return self._sweep_every
         wait = (due - self._clock()).total_seconds()
@@ -147,7 +153,7 @@ class OutboxDispatcher:
         problem = _invalid(row)
         if problem:
             log.error("outbox row %s not sendable: %s", row.id, problem)
-            await outbox.mark_failed(self._sessionmaker, row.id, error=problem, now=self._clock())
+            await self._mark_failed(row, problem)
             return
         try:
             message_ids = await self._deliver(row)
@@ -162,9 +168,7 @@ class OutboxDispatcher:
             await self._retry(row, f"unexpected: {type(exc).__name__}")
             return
         self._partial.pop(row.id, None)
-        await outbox.mark_sent(
-            self._sessionmaker, row.id, telegram_message_ids=message_ids, now=self._clock()
-        )
+        await self._mark_sent(row, message_ids)
 
     async def _on_refusal(self, row: OutboxMessage, exc: TelegramError) -> None:
         error = f"{exc.code} {exc.description}"
@@ -172,22 +176,17 @@ class OutboxDispatcher:
             wait = float(exc.retry_after or 1)
             self._pacer.hold_chat(row.chat_id, wait)
             log.warning("outbox: 429 for chat %s, retry after %ss", row.chat_id, wait)
-            await outbox.mark_retry(
-                self._sessionmaker, row.id, error=error,
-                next_attempt_at=self._clock() + timedelta(seconds=wait),
-            )
+            await self._mark_retry(row, error, wait)
         elif exc.code == 400 and "message is not modified" in exc.description:
             self._partial.pop(row.id, None)
-            await outbox.mark_sent(
-                self._sessionmaker, row.id, telegram_message_ids=[], now=self._clock()
-            )
+            await self._mark_sent(row, [])
         elif exc.code in (400, 403):
             if exc.migrate_to_chat_id:
                 error += f" (the group is now chat {exc.migrate_to_chat_id}: bind it again)"
             log.warning("outbox row %s to chat %s failed for good: %s",
                         row.id, row.chat_id, error)
             self._partial.pop(row.id, None)
-            await outbox.mark_failed(self._sessionmaker, row.id, error=error, now=self._clock())
+            await self._mark_failed(row, error)
         else:
             if exc.code in (401, 404):
                 log.error("outbox: Telegram refused the bot itself (%s): check the token "
@@ -197,10 +196,21 @@ class OutboxDispatcher:
     async def _retry(self, row: OutboxMessage, error: str) -> None:
         delay = min(self._backoff_cap, self._backoff_base * 2 ** max(0, row.attempts - 1))
         delay *= random.uniform(0.8, 1.2)
-        await outbox.mark_retry(
-            self._sessionmaker, row.id, error=error,
-            next_attempt_at=self._clock() + timedelta(seconds=delay),
-        )
+        await self._mark_retry(row, error, delay)
+
+    async def _mark_sent(self, row: OutboxMessage, message_ids: list[int]) -> None:
+        async with self._writers:
+            await outbox.mark_sent(self._sessionmaker, row.id,
+                                   telegram_message_ids=message_ids, now=self._clock())
+
+    async def _mark_retry(self, row: OutboxMessage, error: str, wait: float) -> None:
+        async with self._writers:
+            await outbox.mark_retry(self._sessionmaker, row.id, error=error,
+                                    next_attempt_at=self._clock() + timedelta(seconds=wait))
+
+    async def _mark_failed(self, row: OutboxMessage, error: str) -> None:
+        async with self._writers:
+            await outbox.mark_failed(self._sessionmaker, row.id, error=error, now=self._clock())
 
     async def _call(self, chat_id: int, method: str, params: dict[str, Any],
                     count: int = 1) -> Any:
@@ -256,6 +266,14 @@ class OutboxDispatcher:
             result = await self._call(row.chat_id, "sendMessage", params)
             done.append(int(result["message_id"]))
         return list(done)
+
+
+class _NoGate:
+    async def __aenter__(self) -> None:
+        return None
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
 
 
 def _invalid(row: OutboxMessage) -> str | None:

@@ -4,6 +4,8 @@
   question must not overtake the question's report); different chats run concurrently.
 - Album parts (same `media_group_id`) are held for a short window after the last part and handed
   on as one event.
+- With SQLite, which takes one writer at a time, updates wait their turn here (`writers`)
+  rather than in SQLite's busy handler, which sleeps in steps of up to 100 ms.
 - `Unavailable` (the database is away) is answered with `BUSY_TEXT` directly, not through the
   outbox that lives in that database.
 """
@@ -40,9 +42,10 @@ class Intake:
 
     def __init__(
         self, handle: Handle, services: Services, *, send_busy: SendBusy,
-        album_window: float = ALBUM_WINDOW,
+        album_window: float = ALBUM_WINDOW, writers: asyncio.Semaphore | None = None,
     ) -> None:
         self._handle = handle
+        self._writers = writers
         self._services = services
         self._send_busy = send_busy
         self._album_window = album_window
@@ -100,7 +103,10 @@ class Intake:
         self._chat_locks[event.chat_id] = (lock, users + 1)
         try:
             async with lock:
-                return await self._handle_once(event)
+                if self._writers is None:
+                    return await self._handle_once(event)
+                async with self._writers:
+                    return await self._handle_once(event)
         finally:
             lock, users = self._chat_locks[event.chat_id]
             if users <= 1:

@@ -110,6 +110,8 @@ class FakeBotAPI:
         app = web.Application(client_max_size=10 * 2**20)
         app.router.add_route("*", "/bot{token}/{method}", self._serve)
         app.router.add_route("*", "/file/bot{token}/{path:.*}", self._serve_file)
+        app.router.add_post("/_control/updates", self._control_updates)
+        app.router.add_get("/_control/stats", self._control_stats)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -258,6 +260,17 @@ class FakeBotAPI:
             call.outcome = "error 400"
             return _error(400, f"Bad Request: {exc}")
         return web.json_response({"ok": True, "result": result})
+
+    # -- control, for a fake server in another process (bench/e2e.py) -----------------------
+    async def _control_updates(self, request: web.Request) -> web.Response:
+        ids = [self.add_update(update) for update in await request.json()]
+        return web.json_response(ids)
+
+    async def _control_stats(self, request: web.Request) -> web.Response:
+        return web.json_response({
+            "delivered": len(self.delivered), "calls": len(self.calls),
+            "confirmed_offset": self.confirmed_offset, "queued_updates": len(self._updates),
+        })
 
     async def _serve_file(self, request: web.Request) -> web.Response:
         return web.Response(body=b"\x89PNG fake")
@@ -493,3 +506,16 @@ def callback_update(
                     "from": {k: BOT_USER[k] for k in ("id", "is_bot", "first_name")},
                     "text": "…"},
     }}
+
+
+async def _serve_forever() -> None:
+    server = await FakeBotAPI().start()
+    print(server.port, flush=True)
+    await asyncio.Event().wait()
+
+
+if __name__ == "__main__":  # python -m tests.fakebotapi: serve on a free port, print it
+    import contextlib
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_serve_forever())
