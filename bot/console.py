@@ -70,13 +70,16 @@ class Console:
         start = int(time.time())
         self._update_ids = itertools.count(start * 1000)
         self._incoming_ids = itertools.count(start)
-        self._outgoing_ids = itertools.count(start + 500_000_000)
+        self._outgoing_ids = itertools.count(start * 1000 + 500)
         self._button_numbers = itertools.count(1)
         self.buttons: dict[int, Button] = {}
 
     def _chat_label(self, chat_id: int) -> str:
-        return next((s.label for s in (RESIDENT, STAFF) if s.chat_id == chat_id),
-                    f"chat {chat_id}")
+        if chat_id == RESIDENT.chat_id:
+            return "居民"
+        if chat_id == STAFF.chat_id:
+            return STAFF.chat_title or "网格群"
+        return f"chat {chat_id}"
 
     # -- input ------------------------------------------------------------------------------
     async def say(self, line: str) -> bool:
