@@ -5,6 +5,10 @@ tokenizer. Precision comes first: a wrong merge hides a problem from staff, a mi
 costs them a second card. So anything that says "another thing" vetoes a merge: a different
 building, entrance, flat, gate, house number or phase (3号楼 vs 5号楼), a different named place
 (团结路 vs 团结西路); and the problem itself (what is broken, and how) must agree.
+
+Residents name one problem in many words (垃圾分类点很臭 / 垃圾站味道太大), so the words are
+folded first into things and faults (`_CONCEPTS`): the same fault of the same thing is a
+duplicate however it is told, a different thing or a different fault at the same place is not.
 """
 
 from __future__ import annotations
@@ -25,6 +29,9 @@ Tokens = Callable[[str], list[str]]
 OPEN_STATUSES = frozenset({"new", "claimed", "in_progress"})
 WINDOW = timedelta(days=7)
 THRESHOLD = 0.55
+AGREED = 0.7  # the same fault of the same thing
+AGREED_FAULT = 0.6  # the same fault, the thing named by one report only
+CLASH = 0.5  # what is left of the score when the things or the faults differ
 
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
               "七": 7, "八": 8, "九": 9}
@@ -54,28 +61,106 @@ _STOPWORDS = frozenset(
     "没法 不了 得很 开始 全 全是 一大块 块 一根 根 好几个 好几块 很大 大 路上 路 整个 到处 "
     "一样 直接 根本 完全 实在 简直 突然".split()
 )
-# Ways residents say the same state or object; folded before comparing (坏/不亮/停运 are one).
-_SYNONYMS: tuple[tuple[str, str], ...] = (
-    ("信号灯", "红绿灯"), ("交通灯", "红绿灯"), ("窨井盖", "井盖"), ("下水道井盖", "井盖"),
-    ("街灯", "路灯"), ("灯杆", "路灯"), ("電梯", "电梯"), ("升降梯", "电梯"),
-    ("电瓶车", "电动车"), ("电驴", "电动车"), ("充电口", "充电插座"), ("充电桩", "充电插座"),
-    ("雨水井", "下水道"), ("排水", "下水道"), ("坑坑洼洼", "坑"), ("坑洼", "坑"), ("塌陷", "坑"),
-    ("塌了", "坑"), ("僵尸车", "废车"), ("报废", "废车"), ("破车", "废车"), ("野狗", "流浪狗"),
-    ("乱扔", "乱倒"), ("倾倒", "乱倒"), ("困人", "困"), ("关人", "困"), ("困了", "困"),
-    ("不亮", "坏"), ("没亮", "坏"), ("黑了", "坏"), ("黑着", "坏"), ("灭了", "坏"),
-    ("断了", "坏"), ("断", "坏"), ("异响", "怪声"), ("异常响声", "怪声"), ("堵死", "堵"),
-    ("堵住", "堵"), ("堵塞", "堵"), ("不通", "堵"), ("砖头", "地砖"), ("松动", "松"),
-    ("返水", "冒水"), ("冒出来", "冒水"), ("故障", "坏"), ("损坏", "坏"), ("坏掉", "坏"), ("坏了", "坏"), ("用不了", "坏"),
-    ("不能用", "坏"), ("失灵", "坏"), ("停运", "坏"), ("停着不动", "坏"),
-    ("没有水", "停水"), ("没水", "停水"), ("断水", "停水"), ("没有电", "停电"), ("没电", "停电"),
-    ("公共厕所", "公厕"), ("厕所", "公厕"), ("没人打扫", "脏"), ("太脏", "脏"), ("脏得", "脏"),
-    ("没人收", "收"), ("没人清理", "收"), ("不收", "收"), ("垃圾堆", "垃圾"),
-    ("不见了", "丢"), ("没了", "丢"), ("被偷", "丢"), ("丢失", "丢"), ("丢了", "丢"),
-    ("清运", "收"), ("清理", "收"), ("打扫", "收"), ("满出来", "满"), ("堆满", "满"),
-    ("太吵", "吵"), ("噪音", "吵"), ("扰民", "吵"), ("声音太大", "吵"), ("太响", "吵"),
-    ("违建", "违章搭建"), ("私自加盖", "违章搭建"), ("加盖", "违章搭建"), ("搭建", "违章搭建"),
-    ("拉线", "飞线"), ("拉电线", "飞线"), ("往下扔", "高空抛物"), ("扔东西", "高空抛物"),
+# The words residents use for one thing or one fault, folded to one name before comparing:
+# (name, kind, words). A "thing" is what is affected (路灯, 垃圾站, 广场舞), a "fault" what is
+# wrong with it (坏, 臭, 吵, 堵); two reports that name different things, or different faults,
+# are two problems even at one place (路灯坏了 / 井盖丢了; 堵车 / 车开得飞快). "word" only
+# folds spellings. Longer words are matched first (楼道灯 before 灯, 吵架 before 吵).
+_CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    # things
+    ("路灯", "thing", ("路灯", "街灯", "灯杆", "路灯杆", "路边的灯")),
+    ("楼道灯", "thing", ("楼道灯", "楼道的灯", "楼梯灯", "楼梯间的灯", "楼道里的灯",
+                       "声控灯", "感应灯")),
+    ("红绿灯", "thing", ("红绿灯", "信号灯", "交通灯", "红路灯")),
+    ("井盖", "thing", ("井盖", "窨井盖", "下水道井盖", "井盖子", "下水井盖")),
+    ("下水道", "thing", ("下水道", "雨水井", "雨水口", "排水沟", "阴沟", "窨井", "污水井",
+                       "排水口", "排水")),
+    ("电梯", "thing", ("电梯", "升降梯", "轿厢")),
+    ("垃圾站", "thing", ("垃圾站", "垃圾点", "垃圾分类点", "垃圾房", "垃圾中转站",
+                       "垃圾投放点", "垃圾收集点", "垃圾亭", "垃圾屋", "分类点", "投放点",
+                       "垃圾分类亭", "垃圾分类站", "垃圾箱房")),
+    ("垃圾", "thing", ("垃圾堆", "生活垃圾", "垃圾")),
+    ("垃圾桶", "thing", ("垃圾桶", "垃圾箱", "果皮箱", "分类桶")),
+    ("充电桩", "thing", ("充电桩", "充电插座", "充电口", "充电设施", "充电插口", "充电器")),
+    ("斑马线", "thing", ("斑马线", "人行横道")),
+    ("减速带", "thing", ("减速带", "减速坎", "减速垄")),
+    ("护栏", "thing", ("护栏", "栏杆", "隔离栏")),
+    ("树", "thing", ("行道树", "大树", "树木", "树")),
+    ("树枝", "thing", ("树枝", "树杈")),
+    ("公厕", "thing", ("公共厕所", "公厕", "厕所", "卫生间")),
+    ("共享单车", "thing", ("共享单车", "共享自行车", "单车", "小黄车")),
+    ("健身器材", "thing", ("健身器材", "健身器械", "健身设施", "运动器材")),
+    ("消防通道", "thing", ("消防通道", "生命通道", "消防车道")),
+    ("灭火器", "thing", ("灭火器",)),
+    ("电线", "thing", ("电线", "电缆", "线头")),
+    ("水管", "thing", ("水管", "管道", "自来水管")),
+    ("杂物", "thing", ("杂物", "东西", "纸箱", "纸壳", "废纸壳", "废品", "破烂", "旧家具")),
+    ("广告牌", "thing", ("广告牌", "招牌", "灯箱")),
+    ("物业费", "thing", ("物业费", "物管费", "管理费")),
+    ("独居", "thing", ("独居老人", "孤寡老人", "空巢老人", "独居", "一个人住", "独自居住",
+                     "独自一人")),
+    ("门禁", "thing", ("门禁", "道闸", "门禁卡")),
+    ("车棚", "thing", ("车棚", "自行车棚", "非机动车棚")),
+    # noise and smoke sources are things too: 广场舞太吵 and 装修太吵 are two problems
+    ("广场舞", "thing", ("跳广场舞", "广场舞", "跳舞")),
+    ("音乐", "thing", ("音响", "音乐", "放歌", "外放", "扩音器")),
+    ("装修", "thing", ("装修", "电钻", "冲击钻", "敲敲打打", "砸墙")),
+    ("施工", "thing", ("夜间施工", "半夜施工", "连夜施工", "施工", "打桩")),
+    ("渣土车", "thing", ("渣土车", "泥头车", "土方车")),
+    ("ktv", "thing", ("ktv", "卡拉ok", "唱歌", "唱k")),
+    ("狗叫", "thing", ("狗叫", "犬吠")),
+    ("吵架", "thing", ("吵架", "打架", "争吵", "打骂")),
+    ("油烟", "thing", ("油烟", "烧烤", "烟熏火燎")),
+    ("流浪狗", "thing", ("流浪狗", "野狗", "流浪猫狗")),
+    # faults
+    ("坏", "fault", ("坏了", "坏掉", "损坏", "故障", "用不了", "不能用", "没法用", "失灵",
+                    "停运", "停着不动", "不动了", "不亮", "没亮", "黑了", "黑着", "黑漆漆",
+                    "黑乎乎", "灭了", "断了", "不灵", "坏")),
+    ("臭", "fault", ("臭气熏天", "臭烘烘", "臭味", "臭气", "发臭", "恶臭", "异味", "气味",
+                    "味道", "反味", "返味", "骚味", "难闻", "熏得", "熏人", "霉味", "臭")),
+    ("吵", "fault", ("噪音", "噪声", "扰民", "声音太大", "声音特别大", "声音很大", "声音大",
+                    "太响", "很响", "好响", "震天响", "吵闹", "吵")),
+    ("堵", "fault", ("堵车", "拥堵", "堵塞", "堵死", "堵住", "堵得", "堵成", "不通", "排水不畅",
+                    "不畅", "走不动", "走不过去", "过不去", "堵")),
+    ("超速", "fault", ("开得飞快", "飞快", "超速", "开得快", "开太快", "开得很快")),
+    ("丢", "fault", ("不见了", "被偷", "偷走", "偷了", "被人偷", "丢失", "丢了", "没了", "没有了", "丢")),
+    ("冒水", "fault", ("返水", "冒水", "冒出来", "往外冒", "冒污水", "外溢")),
+    ("漏", "fault", ("漏水", "渗水", "漏雨", "滴水", "渗到", "渗", "漏")),
+    ("坑", "fault", ("坑坑洼洼", "坑洼", "塌陷", "塌了", "下陷", "大坑", "坑", "洞")),
+    ("满", "fault", ("满出来", "溢出来", "溢出", "堆满了", "塞满", "满了", "满")),
+    ("收", "fault", ("没人收", "没人清理", "没人清", "没人打扫", "没人倒", "没人拉", "不清运",
+                    "清运", "不收")),
+    ("乱停", "fault", ("乱停乱放", "乱停", "乱放", "占道", "停满", "乱摆")),
+    ("乱倒", "fault", ("乱倒", "偷倒", "倾倒", "乱扔", "乱丢")),
+    ("倒", "fault", ("倒了", "歪倒", "刮倒", "吹倒", "倒下", "压倒")),
+    ("废车", "fault", ("僵尸车", "报废", "废弃", "破车", "破三轮", "没人开", "没人挪",
+                     "放了好几个月", "停了半年", "停了大半年")),
+    ("违建", "fault", ("违章搭建", "违建", "私自加盖", "私搭乱建", "加盖", "搭建", "搭了")),
+    ("飞线", "fault", ("飞线", "私拉电线", "私拉乱接", "拉电线", "拉线")),
+    ("困", "fault", ("困人", "关人", "困了", "困住", "被困", "关在里面")),
+    ("高空抛物", "fault", ("高空抛物", "往下扔", "往楼下扔", "扔东西", "从楼上扔", "楼上乱扔",
+                         "从楼上乱扔", "楼上扔", "抛物")),
+    ("小广告", "fault", ("小广告", "牛皮癣", "乱贴", "贴满", "贴广告", "乱张贴")),
+    ("停水", "fault", ("停水", "没有水", "没水", "断水", "没自来水")),
+    ("停电", "fault", ("停电", "没有电", "没电", "断电", "跳闸")),
+    ("涨价", "fault", ("乱涨", "涨价", "涨了", "上涨", "乱收费")),
+    ("没露面", "fault", ("没出门", "没见到", "几天没见", "没见", "没露面", "不见人", "没动静")),
+    ("裸露", "fault", ("裸露", "露在外面", "露出来")),
+    ("松", "fault", ("松动", "松了", "翘起来", "晃")),
+    # words: one spelling for one thing, no more
+    ("电动车", "word", ("电瓶车", "电动自行车", "小电驴", "电驴", "电摩", "电动车")),
+    ("充电", "word", ("充不了电", "充不进电", "充不上电", "充电")),
+    ("接送", "word", ("接孩子", "送孩子", "接送孩子", "放学", "上学")),
+    ("不管", "word", ("不作为", "不管", "不理", "没人来", "不来修", "打不通", "不处理", "没人管")),
+    ("怪声", "word", ("异响", "异常响声", "怪声")),
+    ("地砖", "word", ("砖头", "地砖", "路砖")),
+    ("脏", "fault", ("太脏", "脏得", "脏兮兮", "很脏", "脏")),
+    ("污水", "word", ("臭水", "污水", "脏水")),
 )
+_CONCEPT_OF = {word: (name, kind) for name, kind, words in _CONCEPTS for word in words}
+_CONCEPT_WORDS = re.compile("|".join(sorted(map(re.escape, _CONCEPT_OF), key=len, reverse=True)))
+# Faults that one problem is told with: a full bin and a blocked passage are one complaint.
+_RELATED_FAULTS = (frozenset({"满", "堵", "乱停"}), frozenset({"堵", "冒水", "臭"}))
 _GENERIC_PLACE = re.compile(r"(?:小区|社区)$")
 _WORD = re.compile(r"[\u4e00-\u9fffa-z]")
 
@@ -107,6 +192,8 @@ class _Profile:
     numbers: dict[str, frozenset[int]]
     places: frozenset[str]
     content: tuple[str, ...]
+    things: frozenset[str]
+    faults: frozenset[str]
 
 
 def _cn_number(text: str) -> int | None:
@@ -137,7 +224,10 @@ class _Profiler:
         return self._normalize(text).text if text else ""
 
     def __call__(self, text: str, location: str | None) -> _Profile:
-        body, where = self.norm(text), self.norm(location)
+        # A space before each problem word keeps it out of a place's name (东门路灯 is not a
+        # road called 东门路).
+        body, where = (_CONCEPT_WORDS.sub(r" \g<0>", self.norm(part))
+                       for part in (text, location))
         numbers: dict[str, set[int]] = {}
         places: set[str] = set()
         for part in (body, where):
@@ -163,13 +253,22 @@ class _Profiler:
             cut = cut.replace(named, " ")
         cut = _NUMBERED.sub(" ", cut)
         cut = _GATE.sub(" ", cut)
-        for old, new in _SYNONYMS:
-            cut = cut.replace(old, f" {new} ")
-        content = tuple(
-            t for t in self._tokens(cut)
-            if t not in _STOPWORDS and _WORD.search(t) and not t.isdigit()
-        )
-        return _Profile({k: frozenset(v) for k, v in numbers.items()}, frozenset(places), content)
+        content: list[str] = []
+        things: set[str] = set()
+        faults: set[str] = set()
+        at = 0
+        for m in [*_CONCEPT_WORDS.finditer(cut), None]:
+            rest = cut[at: m.start() if m else len(cut)]
+            content += [t for t in self._tokens(rest)
+                        if t not in _STOPWORDS and _WORD.search(t) and not t.isdigit()]
+            if m is None:
+                break
+            name, kind = _CONCEPT_OF[m.group()]
+            content.append(name)
+            (things if kind == "thing" else faults if kind == "fault" else set()).add(name)
+            at = m.end()
+        return _Profile({k: frozenset(v) for k, v in numbers.items()}, frozenset(places),
+                        tuple(content), frozenset(things), frozenset(faults))
 
     def same_place(self, a: str, b: str) -> bool:
         """Equal, one the start of the other (龙泉花园 / 龙泉花园二期), or a homophone typo."""
@@ -186,6 +285,11 @@ class _Profiler:
 def _conflicting_numbers(a: _Profile, b: _Profile) -> bool:
     return any(kind in b.numbers and not values & b.numbers[kind]
                for kind, values in a.numbers.items())
+
+
+def _same_numbers(a: _Profile, b: _Profile) -> bool:
+    """Both name the same numbered thing (5号楼 / 五栋): as good as a named place."""
+    return any(values & b.numbers.get(kind, frozenset()) for kind, values in a.numbers.items())
 
 
 def _said_by(word: str, other: frozenset[str]) -> float:
@@ -214,6 +318,28 @@ def _content_similarity(a: Sequence[str], b: Sequence[str]) -> float:
     return 0.7 * _coverage(set_a, set_b) + 0.3 * _coverage(set_b, set_a)
 
 
+def _faults_clash(a: frozenset[str], b: frozenset[str]) -> bool:
+    if not a or not b or a & b:
+        return False
+    return not any(a & related and b & related for related in _RELATED_FAULTS)
+
+
+def _problem_score(a: _Profile, b: _Profile) -> float:
+    """The words compared (`_content_similarity`), then the problem itself: two different things
+    or two different faults halve it; the same fault of the same thing (or of a thing only one
+    of them names) lifts it to AGREED (垃圾分类点很臭 / 垃圾站味道太大)."""
+    score = _content_similarity(a.content, b.content)
+    things_clash = bool(a.things and b.things and not a.things & b.things)
+    if things_clash or _faults_clash(a.faults, b.faults):
+        return score * CLASH
+    if a.faults & b.faults:
+        if a.things & b.things:
+            return max(score, AGREED)
+        if not (a.things and b.things):
+            return max(score, AGREED_FAULT)
+    return score
+
+
 class DuplicateFinder:
     """Built once with the classifier's tokenizer (`Classifier.tokens`)."""
 
@@ -228,13 +354,13 @@ class DuplicateFinder:
         b = self._profile(text, location)
         if _conflicting_numbers(a, b):
             return 0.0
-        place_known = bool(a.places and b.places)
-        if place_known and not any(
+        named = bool(a.places and b.places)
+        if named and not any(
             self._profile.same_place(p, q) for p in a.places for q in b.places
         ):
             return 0.0
-        score = _content_similarity(a.content, b.content)
-        return score if place_known else score * 0.9
+        score = _problem_score(a, b)
+        return score if named or _same_numbers(a, b) else score * 0.9
 
     def find(
         self,

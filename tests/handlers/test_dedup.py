@@ -20,7 +20,8 @@ from handlers.dedup import (
 )
 from intents import Classifier
 
-PAIRS = Path(__file__).resolve().parent.parent / "data" / "dup_pairs.jsonl"
+DATA = Path(__file__).resolve().parent.parent / "data"
+PAIRS = (DATA / "dup_pairs.jsonl", DATA / "dup_pairs_holdout2.jsonl")
 NOW = datetime(2025, 5, 20, 9, 0, tzinfo=UTC)
 
 
@@ -60,35 +61,39 @@ def _measure(finder: DuplicateFinder, rows: list[dict]) -> tuple[float, float, i
 
 @pytest.fixture(scope="module")
 def pairs() -> list[dict]:
-    rows = [json.loads(line) for line in PAIRS.read_text(encoding="utf-8").splitlines() if line]
-    assert len(rows) >= 120
+    rows = [json.loads(line) for path in PAIRS
+            for line in path.read_text(encoding="utf-8").splitlines() if line]
+    assert len(rows) >= 190
     return rows
 
 
 def test_the_labelled_set_is_balanced_and_hard(pairs: list[dict]) -> None:
     negatives = [p for p in pairs if not p["same"]]
     assert len(negatives) >= 50 and len(pairs) - len(negatives) >= 50
-    assert {p["split"] for p in pairs} == {"tune", "holdout"}
+    assert {p["split"] for p in pairs} == {"tune", "holdout", "holdout2"}
+    assert sum(p["split"] == "holdout2" for p in pairs) >= 60
 
 
 def test_duplicate_precision_and_recall(finder: DuplicateFinder, pairs: list[dict]) -> None:
-    """Run with -s to see the figures. The method and THRESHOLD were chosen on `tune`;
-    `holdout` was written at the same time and measured once the method was fixed."""
+    """Run with -s to see the figures. THRESHOLD was chosen on `tune`; the problem-word table
+    (things and faults) was built on `tune` and `holdout`, so both are seen. `holdout2` was
+    written and committed before that table and measured once it was fixed: its figures are
+    the honest estimate, and it is not to be tuned on."""
     figures = {}
-    for split in ("tune", "holdout", "all"):
+    for split in ("tune", "holdout", "holdout2", "all"):
         rows = [p for p in pairs if split in ("all", p["split"])]
         figures[split] = _measure(finder, rows)
         p, r, tp, fp, fn = figures[split]
         print(f"\nduplicates {split:8} n={len(rows):3} precision {p:.3f} recall {r:.3f} "
               f"(tp {tp} fp {fp} fn {fn}, threshold {THRESHOLD})")
-    tune_p, tune_r = figures["tune"][:2]
-    assert tune_p >= 0.95 and tune_r >= 0.8
-    # Precision is what matters (a wrong merge hides a problem): it holds on all pairs.
-    assert figures["all"][0] >= 0.95
-    # A floor under the held-out figures (0.955 / 0.677 when first measured), so a change
-    # that loses what was never tuned for is noticed.
-    holdout_p, holdout_r = figures["holdout"][:2]
-    assert holdout_p >= 0.9 and holdout_r >= 0.6
+    for split in ("tune", "holdout", "all"):
+        precision, recall = figures[split][:2]
+        assert precision >= 0.95 and recall >= 0.8, split
+    # The unseen batch misses the precision target (0.903 / 0.824 when first measured: three
+    # wrong merges in 68 pairs). A floor under what is true, so a change that loses more of
+    # what was never tuned for is noticed; raise it when a new method earns it on a new batch.
+    holdout2_p, holdout2_r = figures["holdout2"][:2]
+    assert holdout2_p >= 0.9 and holdout2_r >= 0.8
 
 
 # --- what must never merge ------------------------------------------------------------------
@@ -105,6 +110,12 @@ def test_duplicate_precision_and_recall(finder: DuplicateFinder, pairs: list[dic
         (("团结路井盖丢了", "团结路"), ("团结西路井盖丢了", "团结西路")),
         (("龙泉花园路灯不亮", "龙泉花园"), ("龙泉花园井盖丢了", "龙泉花园")),
         (("401漏水到楼下", "金桥新村2幢401"), ("502漏水到楼下", "金桥新村2幢502")),
+        # one place, one category, two problems: different faults, or different things
+        (("东风路幼儿园门口堵车", "东风路幼儿园门口"),
+         ("东风路幼儿园门口没有减速带，车开得飞快", "东风路幼儿园门口")),
+        (("和平里广场舞太吵", "和平里广场"), ("和平里有家KTV半夜唱歌太吵", "和平里")),
+        (("金桥新村东门路灯不亮", "金桥新村东门"), ("金桥新村东门门禁坏了", "金桥新村东门")),
+        (("东风路工地夜间施工", "东风路"), ("东风路工地渣土车把路弄得很脏", "东风路")),
     ],
 )
 def test_different_things_never_merge(
@@ -119,6 +130,16 @@ def test_different_things_never_merge(
         (("龙泉花园3号楼门口路灯坏了", "龙泉花园3号楼"), ("龍泉花園三號樓門口路燈壞了", "龍泉花園三號樓")),
         (("团结路上井盖丢了，很危险", "团结路"), ("团结路有个窨井盖没了，差点有人掉下去", "团结路")),
         (("5栋电梯又坏了", "5栋"), ("五栋的电梯停运两天了", "五栋")),
+        # a refuse point by any name, and a smell by any name
+        (("金桥新村垃圾分类点很臭", "金桥新村"), ("金桥新村垃圾站味道太大了，夏天熏得头疼", "金桥新村")),
+        # the music of the square's dancers, loud by any word
+        (("金桥新村广场的音响每天晚上吵到十点", "金桥新村广场"),
+         ("金桥新村广场上跳舞的音乐太响，每晚都这样", "金桥新村广场")),
+        # the same fault, the thing named by one of them only (a flat is as good as a place)
+        (("金桥新村2幢401漏水到楼下", "金桥新村2幢401"),
+         ("金桥新村2幢401家里水管漏了，水渗到我家", "金桥新村2幢401")),
+        # 东门 then 路灯 is not a road called 东门路
+        (("金桥新村东门外路灯不亮", "金桥新村东门"), ("金桥新村东门外面的灯黑着，晚上很不安全", "金桥新村东门")),
     ],
 )
 def test_the_same_problem_in_other_words_merges(
