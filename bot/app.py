@@ -240,7 +240,8 @@ def run_bot(settings: Settings, webhook: Webhook | None = None) -> int:
 
 def run_console(settings: Settings) -> int:
     """`intake console`: the handlers in a terminal, against the SQLite (or other) database."""
-    from bot.console import STAFF, run_console as console_loop
+    from bot.console import STAFF
+    from bot.console import run_console as console_loop
     from storage.db import Database
 
     logging.basicConfig(level=logging.WARNING,

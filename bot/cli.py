@@ -23,7 +23,7 @@ TELEGRAM_BOT_TOKEN is not set, so the bot cannot connect to Telegram.
   3. 再次运行 make run / Run make run again.
 
 不连 Telegram 试用 / To try without Telegram:
-  .venv/bin/intake console                       (在终端里和机器人对话 / talk to the bot in a terminal)
+  .venv/bin/intake console   (在终端里和机器人对话 / talk to the bot in a terminal)
   .venv/bin/intake classify "楼下垃圾三天没人收"   (看机器人如何理解一条留言 / see how a message is understood)
 """
 

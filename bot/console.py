@@ -20,10 +20,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
+from bot.intake import Handle
 from handlers.app import BUSY_TEXT, Handled, Services, Unavailable
 from handlers.events import ChatType, Incoming, Person
-
-from bot.intake import Handle
 
 HELP = """\
 直接输入文字，就是以居民身份发给机器人的消息。Type to talk to the bot as a resident.
@@ -197,7 +196,8 @@ class Console:
         if method.startswith("edit"):
             message_id = int(payload["message_id"])
             body = payload.get("text") or payload.get("caption") or ""
-            self.write(f"[✎ {to} 消息 {message_id} 已更新]" + (f"\n{_plain(body)}" if body else ""))
+            shown = f"\n{_plain(body)}" if body else ""
+            self.write(f"[✎ {to} 消息 {message_id} 已更新]{shown}")
             self._show_buttons(chat_id, message_id, payload.get("reply_markup"))
             return []
         if method == "sendMediaGroup":

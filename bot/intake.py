@@ -17,10 +17,9 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from bot.convert import merge_album
 from handlers.app import BUSY_TEXT, Handled, Services, Unavailable
 from handlers.events import Incoming
-
-from bot.convert import merge_album
 
 log = logging.getLogger(__name__)
 

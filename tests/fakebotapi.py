@@ -15,6 +15,7 @@ JSON-encoded fields; our dispatcher sends JSON).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import time
@@ -193,6 +194,8 @@ class FakeBotAPI:
             for key, value in form.items():
                 if isinstance(value, str):
                     raw[key] = value
+                else:  # an uploaded file: its bytes, for tests to look at
+                    raw[key] = value.file.read()
         params: dict[str, Any] = {}
         for key, value in raw.items():
             if isinstance(value, str) and key in _INT_PARAMS and value.lstrip("-").isdigit():
@@ -288,10 +291,8 @@ class FakeBotAPI:
         timeout = float(params.get("timeout") or 0)
         if not self._updates and timeout > 0:
             self._new_updates.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._new_updates.wait(), timeout)
-            except TimeoutError:
-                pass
         return self._updates[:limit]
 
     def _m_setWebhook(self, params: dict[str, Any], slow: bool) -> bool:
@@ -515,7 +516,5 @@ async def _serve_forever() -> None:
 
 
 if __name__ == "__main__":  # python -m tests.fakebotapi: serve on a free port, print it
-    import contextlib
-
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_serve_forever())
