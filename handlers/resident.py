@@ -358,8 +358,10 @@ async def _open(turn: Turn, draft: dict[str, Any]) -> None:
     if not draft["urgent"] and grid is not None:
         same = await _same_problem(turn, draft["text"], location_text, category, grid.id)
         if same is not None:
+            report = {"text": draft["text"], "location": location_text, "lat": lat, "lon": lon,
+                      "photos": list(draft["photos"])}
             ticket = await tickets.follow(session, same.number, person=person, now=turn.now,
-                                          rules=rules)
+                                          rules=rules, report=report)
             await _attach(turn, ticket, draft["photos"], purpose="report")
             return
     if not draft["urgent"] and await _opened_last_hour(turn) >= MAX_NEW_TICKETS:

@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from sqlalchemy import delete, select
 
-from handlers import tickets
+from handlers import merging, tickets
 from handlers.app import Handled
 from handlers.keyboards import Callback, inline, parse_callback
 from handlers.notify import category_label, local_time
@@ -227,6 +227,7 @@ async def _command(turn: Turn, name: str, args: str) -> None:
         "bind": _bind, "bind_street": _bind_street, "unbind": _unbind, "list": _list,
         "t": _show, "claim": _claim, "note": _note, "done": _done, "reject": _reject,
         "recat": _recat, "merge": _merge, "stats": _stats, "help": _help, "start": _help,
+        "unmerge": merging.unmerge,
     }
     run = handlers.get(name)
     if run is not None:

@@ -477,16 +477,18 @@ async def transfer(
 
 async def follow(
     session: AsyncSession, number: int, *, person: Person, now: datetime,
-    rules: TicketRules = DEFAULT_RULES,
+    rules: TicketRules = DEFAULT_RULES, report: Mapping[str, Any] | None = None,
 ) -> Ticket:
     """A resident reporting the same problem joins ticket `number` as a follower (issue 7):
-    told it is already being handled, kept informed; the card shows +1."""
+    told it is already being handled, kept informed; the card shows +1. Their own `report`
+    (text, location, lat, lon, photos) is kept in the 'followed' event, so staff can split it
+    off again (`split_follower`) when the match was wrong."""
     ticket = await require_ticket(session, number)
     if ticket.status not in MERGE_TARGET_STATUSES:
         raise TicketError(f"工单 #{number} {STATUS_LABELS[ticket.status]}，不能再关注")
     if await _add_follower(session, ticket, person, now):
         session.add(TicketEvent(ticket_id=ticket.id, actor_id=person.id, kind="followed",
-                                at=now))
+                                at=now, data=dict(report) if report else None))
         await _refresh_cards(session, ticket, now, rules)
     await _notice(session, ticket, person, notify.followed_notice(number, ticket.status), now)
     return ticket
@@ -726,3 +728,137 @@ async def refresh_cards(
 ) -> None:
     """Edit the card wherever it is shown, after a change made outside a transition."""
     await _refresh_cards(session, ticket, now, rules)
+
+
+# ---------------------------------------------------------------------------------------------
+# Undoing a merge (issue 7): a follower joined by mistake, a ticket merged by hand
+
+SPLIT_NOTICE = ("经工作人员核实，您反映的问题与工单 #{number} 不是同一问题，已为您单独建立"
+                "工单 #{own}，处理进展会通知您。")
+UNMERGED_NOTICE = "工单 #{number} 已取消与工单 #{of} 的合并，恢复单独处理，进展会继续通知您。"
+
+
+@dataclass(frozen=True)
+class Follower:
+    """A resident who joined a ticket by reporting the same problem, with their own report."""
+
+    person: Person
+    joined_at: datetime
+    text: str
+    location_text: str | None
+    lat: float | None
+    lon: float | None
+    photos: tuple[str, ...]
+
+
+async def followers(session: AsyncSession, ticket: Ticket) -> list[Follower]:
+    """The residents who joined `ticket` by reporting the same problem and follow it still,
+    in the order they joined (the order `/unmerge 42 <n>` counts in)."""
+    stmt = (
+        select(TicketEvent, Person)
+        .join(Person, Person.id == TicketEvent.actor_id)
+        .join(TicketReporter, and_(TicketReporter.ticket_id == TicketEvent.ticket_id,
+                                   TicketReporter.person_id == TicketEvent.actor_id))
+        .where(TicketEvent.ticket_id == ticket.id, TicketEvent.kind == "followed",
+               TicketReporter.is_first.is_(False))
+        .order_by(TicketEvent.id.desc())
+    )
+    latest: dict[int, Follower] = {}
+    for event, person in (await session.execute(stmt)).all():
+        if person.id in latest:
+            continue  # followed, split off, followed again: the last report counts
+        data = event.data or {}
+        latest[person.id] = Follower(
+            person=person, joined_at=event.at, text=str(data.get("text") or ""),
+            location_text=data.get("location"), lat=data.get("lat"), lon=data.get("lon"),
+            photos=tuple(data.get("photos") or ()),
+        )
+    return sorted(latest.values(), key=lambda f: (f.joined_at, f.person.id))
+
+
+async def split_follower(
+    session: AsyncSession, number: int, *, person: Person, now: datetime,
+    actor: Person | None = None, rules: TicketRules = DEFAULT_RULES,
+) -> Ticket:
+    """拆出: a follower joined by a wrong match gets a ticket of their own for their own report
+    (same grid and category, a new card); they stop following `number`, whose card loses the
+    +1 and the photos they brought, and they are told both numbers."""
+    ticket = await require_ticket(session, number)
+    found = next((f for f in await followers(session, ticket) if f.person.id == person.id),
+                 None)
+    if found is None:
+        raise TicketError(f"该居民没有因重复反映关注工单 #{number}")
+    if not (found.text or found.photos):
+        raise TicketError(f"工单 #{number} 没有留存该居民的原始反映，无法拆出")
+    joined = await session.get(TicketReporter, (ticket.id, person.id))
+    if joined is not None:
+        await session.delete(joined)
+    if found.photos:
+        brought = await session.scalars(select(Attachment).where(
+            Attachment.ticket_id == ticket.id, Attachment.added_by == person.id,
+            Attachment.purpose == "report", Attachment.file_id.in_(found.photos)))
+        for attachment in brought:
+            await session.delete(attachment)
+    await session.flush()
+    grid = await session.get(Grid, ticket.grid_id) if ticket.grid_id else None
+    own = await open_ticket(
+        session, reporter=person, category=ticket.category, text=found.text, now=now,
+        location_text=found.location_text, lat=found.lat, lon=found.lon, grid=grid,
+        photos=found.photos, script=person.script, confirm=False, rules=rules,
+    )
+    actor_id = actor.id if actor else None
+    session.add(TicketEvent(ticket_id=ticket.id, actor_id=actor_id, kind="split", at=now,
+                            note=f"居民反映拆出为 #{own.number}",
+                            data={"person": person.id, "to": own.number}))
+    session.add(TicketEvent(ticket_id=own.id, actor_id=actor_id, kind="split_from", at=now,
+                            note=f"由 #{number} 拆出", data={"from": number}))
+    await _notice(session, own, person, SPLIT_NOTICE.format(number=number, own=own.number), now)
+    await _refresh_cards(session, ticket, now, rules)
+    return own
+
+
+async def unmark_duplicate(
+    session: AsyncSession, number: int, *, now: datetime, actor: Person | None = None,
+    rules: TicketRules = DEFAULT_RULES,
+) -> tuple[Ticket, Ticket]:
+    """取消合并 of a ticket merged by hand (`mark_duplicate`): back to the status it had before,
+    its reporters stop following the other ticket (those who followed it before stay), both
+    cards are edited and the reporters told. Returns (this ticket, the one it was merged into).
+    """
+    ticket = await require_ticket(session, number)
+    if ticket.status != "duplicate" or ticket.duplicate_of is None:
+        raise TicketError(f"工单 #{number} 没有被合并，无需取消合并")
+    target = await session.get(Ticket, ticket.duplicate_of)
+    assert target is not None
+    merged = (await session.scalars(
+        select(TicketEvent).where(TicketEvent.ticket_id == ticket.id,
+                                  TicketEvent.kind == "duplicate")
+        .order_by(TicketEvent.id.desc()).limit(1))).first()
+    was = merged.from_status if merged is not None else None
+    back_to = was if was in TRANSITIONS["mark_duplicate"][0] else "new"
+    result: Any = await session.execute(
+        update(Ticket).where(Ticket.id == ticket.id, Ticket.status == "duplicate")
+        .values(status=back_to, duplicate_of=None, updated_at=now)
+        .execution_options(synchronize_session="fetch"))
+    if result.rowcount != 1:
+        raise TicketError(f"工单 #{number} 正在被他人处理，请稍后再试")
+    ticket.status, ticket.duplicate_of, ticket.updated_at = back_to, None, now
+    # The merge moved this ticket's reporters onto the target at the moment of the merge.
+    moved = 0
+    if merged is not None:
+        mine = [p.id for p in await reporters(session, ticket.id)]
+        rows = await session.scalars(select(TicketReporter).where(
+            TicketReporter.ticket_id == target.id, TicketReporter.person_id.in_(mine),
+            TicketReporter.is_first.is_(False), TicketReporter.joined_at == merged.at))
+        for row in rows:
+            await session.delete(row)
+            moved += 1
+        await session.flush()
+    await _after(session, ticket, "unmerged", "duplicate", actor, now, rules,
+                 notice=UNMERGED_NOTICE.format(number=number, of=target.number),
+                 data={"of": target.number})
+    session.add(TicketEvent(ticket_id=target.id, actor_id=actor.id if actor else None,
+                            kind="unmerged", at=now, note=f"#{number} 取消合并",
+                            data={"from": number, "followers": moved}))
+    await _refresh_cards(session, target, now, rules)
+    return ticket, target

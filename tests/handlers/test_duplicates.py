@@ -1,0 +1,205 @@
+"""One ticket for one problem, as conversations (issue 7): a second resident joins the first
+ticket and hears every update; a different problem at the same place gets its own ticket;
+staff take a wrong join apart (/unmerge) and undo a merge made by hand; urgent reports are
+never held back by deduplication."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from storage.models import Attachment, Person, Ticket, TicketEvent, TicketReporter
+from tests.handlers.chat import Conversation
+from tests.handlers.conftest import LI, WANG, ZHANG, ZHAO
+from tests.storage.builders import LONGQUAN_GROUP, STREET_GROUP, TUANJIE_GROUP
+
+SMELL = "龙泉小区垃圾分类点很臭，好几天没人管了"
+SAME_SMELL = "龙泉小区垃圾站味道太大了，熏得头疼"
+
+
+async def _tickets(chat: Conversation) -> list[Ticket]:
+    async with chat.database.sessionmaker() as session:
+        return list((await session.scalars(select(Ticket).order_by(Ticket.id))).all())
+
+
+async def _following(chat: Conversation, ticket: Ticket) -> set[int]:
+    """Telegram ids of everyone kept informed about `ticket`."""
+    async with chat.database.sessionmaker() as session:
+        rows = await session.scalars(
+            select(Person.telegram_id).join(TicketReporter,
+                                            TicketReporter.person_id == Person.id)
+            .where(TicketReporter.ticket_id == ticket.id))
+        return set(rows.all())
+
+
+async def _two_report_one_smell(chat: Conversation) -> Ticket:
+    await chat.says(ZHANG, SMELL)
+    [first] = await _tickets(chat)
+    chat.later(hours=3)
+    await chat.says(LI, SAME_SMELL)
+    return first
+
+
+# --- joining ------------------------------------------------------------------------------
+
+
+async def test_the_same_problem_in_other_words_joins_the_first_ticket(
+    chat: Conversation,
+) -> None:
+    first = await _two_report_one_smell(chat)
+    assert len(await _tickets(chat)) == 1
+    assert chat.last(LI.id).text == (
+        f"该问题已有工单 #{first.number} 正在处理（待受理），已为您关注，进展会同步通知您。")
+    card = chat.card(LONGQUAN_GROUP, first.number)
+    assert "+1 位居民同样反映（共 2 人）" in card.text
+    async with chat.database.sessionmaker() as session:
+        followed = (await session.scalars(
+            select(TicketEvent).where(TicketEvent.kind == "followed"))).one()
+    assert followed.data is not None and followed.data["text"] == SAME_SMELL  # kept to undo
+
+
+async def test_a_third_resident_makes_three(chat: Conversation) -> None:
+    first = await _two_report_one_smell(chat)
+    await chat.says(WANG, f"/claim {first.number}", chat_id=LONGQUAN_GROUP)
+    chat.later(hours=1)
+    await chat.says(ZHAO, "龙泉小区的垃圾点臭气熏天，路过都要捂鼻子")
+    assert chat.last(ZHAO.id).text.startswith(f"该问题已有工单 #{first.number} 正在处理（已接单）")
+    assert "+2 位居民同样反映（共 3 人）" in chat.card(LONGQUAN_GROUP, first.number).text
+
+
+async def test_followers_hear_every_update(chat: Conversation) -> None:
+    first = await _two_report_one_smell(chat)
+    await chat.says(WANG, f"/claim {first.number}", chat_id=LONGQUAN_GROUP)
+    assert "已有工作人员接单" in chat.last(LI.id).text
+    await chat.says(WANG, f"/note {first.number} 已联系环卫，下午清运消杀", chat_id=LONGQUAN_GROUP)
+    assert "已联系环卫，下午清运消杀" in chat.last(LI.id).text
+    await chat.says(WANG, f"/done {first.number} 已清运并消杀", chat_id=LONGQUAN_GROUP)
+    for person in (ZHANG, LI):
+        assert any("已清运并消杀" in t for t in chat.texts(person.id))
+
+
+async def test_a_different_problem_at_the_same_place_is_not_joined(chat: Conversation) -> None:
+    await chat.says(ZHANG, "龙泉小区3号楼门口的路灯坏了，晚上一片漆黑")
+    chat.later(hours=1)
+    await chat.says(LI, "龙泉小区3号楼的楼道灯不亮了")
+    chat.later(hours=1)
+    await chat.says(ZHAO, "龙泉小区5号楼门口的路灯坏了")
+    lamp, corridor, _other_building = await _tickets(chat)  # three problems, three tickets
+    assert "同样反映" not in chat.card(LONGQUAN_GROUP, lamp.number).text
+    assert chat.last(LI.id).text.startswith(f"已收到，工单 #{corridor.number}")
+
+
+# --- undoing a wrong join -----------------------------------------------------------------
+
+
+async def test_staff_split_a_wrong_join_into_its_own_ticket(chat: Conversation) -> None:
+    await chat.says(ZHANG, SMELL)
+    [first] = await _tickets(chat)
+    chat.later(hours=3)
+    await chat.photo(LI, "photo-li", caption=SAME_SMELL)
+    assert len(await _tickets(chat)) == 1 and "共 2 人" in chat.card(LONGQUAN_GROUP,
+                                                                     first.number).text
+
+    await chat.says(WANG, f"/unmerge {first.number}", chat_id=LONGQUAN_GROUP)
+    listing = chat.last(LONGQUAN_GROUP).text
+    assert f"工单 #{first.number} 的同题关注居民" in listing
+    assert "1. 李四" in listing and SAME_SMELL in listing
+
+    await chat.says(WANG, f"/unmerge {first.number} 1", chat_id=LONGQUAN_GROUP)
+    first_again, own = await _tickets(chat)
+    assert (own.text, own.category, own.grid_id) == (SAME_SMELL, first.category, first.grid_id)
+    assert own.status == "new"
+    told = chat.last(LI.id).text
+    assert f"#{first.number}" in told and f"#{own.number}" in told and "单独建立" in told
+    assert f"新工单 #{own.number}" in chat.last(LONGQUAN_GROUP).text
+    old_card = chat.card(LONGQUAN_GROUP, first.number)
+    assert "同样反映" not in old_card.text and "照片" not in old_card.text
+    new_card = chat.card(LONGQUAN_GROUP, own.number)
+    assert SAME_SMELL in new_card.text and "李*" in new_card.text
+    assert await _following(chat, first_again) == {ZHANG.id}
+    assert await _following(chat, own) == {LI.id}
+    async with chat.database.sessionmaker() as session:
+        photos = (await session.scalars(select(Attachment.ticket_id).where(
+            Attachment.file_id == "photo-li"))).all()
+    assert photos == [own.id]  # the photo went with its report
+
+    # LI no longer hears about the first ticket, ZHANG does not hear about LI's.
+    heard = len(chat.to(LI.id))
+    await chat.says(WANG, f"/claim {first.number}", chat_id=LONGQUAN_GROUP)
+    assert len(chat.to(LI.id)) == heard
+    await chat.says(WANG, f"/claim {own.number}", chat_id=LONGQUAN_GROUP)
+    assert "已有工作人员接单" in chat.last(LI.id).text
+    assert not any(f"#{own.number}" in t for t in chat.texts(ZHANG.id))
+
+
+async def test_unmerge_refuses_politely(chat: Conversation) -> None:
+    first = await _two_report_one_smell(chat)
+    await chat.says(WANG, f"/unmerge {first.number} 5", chat_id=LONGQUAN_GROUP)
+    assert "没有第 5 位同题关注居民" in chat.last(LONGQUAN_GROUP).text
+    await chat.says(WANG, "/unmerge", chat_id=LONGQUAN_GROUP)
+    assert chat.last(LONGQUAN_GROUP).text.startswith("用法：/unmerge")
+    await chat.says(WANG, f"/unmerge {first.number} 1", chat_id=TUANJIE_GROUP)
+    assert "不属于本网格" in chat.last(TUANJIE_GROUP).text
+    assert len(await _tickets(chat)) == 1
+    await chat.says(ZHANG, "龙泉小区3号楼门口的路灯坏了")
+    lamp = (await _tickets(chat))[-1]
+    await chat.says(WANG, f"/unmerge {lamp.number}", chat_id=LONGQUAN_GROUP)
+    assert "没有因重复反映而并入的居民" in chat.last(LONGQUAN_GROUP).text
+
+
+# --- a merge by hand, and undoing it -------------------------------------------------------
+
+
+async def test_a_merge_by_hand_is_undone_with_unmerge(chat: Conversation) -> None:
+    await chat.says(ZHANG, "龙泉小区3号楼门口的路灯坏了，晚上一片漆黑")
+    chat.later(hours=1)
+    await chat.says(LI, "龙泉小区3号楼门口的井盖松动了，车一过就响")
+    lamp, lid = await _tickets(chat)
+    await chat.says(WANG, f"/claim {lid.number}", chat_id=LONGQUAN_GROUP)
+
+    await chat.says(WANG, f"/merge {lid.number} {lamp.number}", chat_id=LONGQUAN_GROUP)
+    assert f"并入 #{lamp.number}" in chat.last(LONGQUAN_GROUP).text
+    assert "共 2 人" in chat.card(LONGQUAN_GROUP, lamp.number).text
+    assert await _following(chat, lamp) == {ZHANG.id, LI.id}
+
+    await chat.says(WANG, f"/unmerge {lid.number}", chat_id=LONGQUAN_GROUP)
+    assert f"恢复为已接单，不再并入 #{lamp.number}" in chat.last(LONGQUAN_GROUP).text
+    lamp, lid = await _tickets(chat)
+    assert lid.status == "claimed" and lid.duplicate_of is None
+    assert await _following(chat, lamp) == {ZHANG.id}
+    assert f"工单 #{lid.number} 已取消与工单 #{lamp.number} 的合并" in chat.last(LI.id).text
+    assert "同样反映" not in chat.card(LONGQUAN_GROUP, lamp.number).text
+    assert "已接单" in chat.card(LONGQUAN_GROUP, lid.number).text
+
+    heard = len(chat.to(LI.id))
+    await chat.says(WANG, f"/done {lamp.number} 路灯已修好", chat_id=LONGQUAN_GROUP)
+    assert len(chat.to(LI.id)) == heard  # LI follows their own ticket again, not #lamp
+
+    await chat.says(WANG, f"/unmerge {lid.number}", chat_id=LONGQUAN_GROUP)
+    assert "没有因重复反映而并入的居民" in chat.last(LONGQUAN_GROUP).text
+
+
+async def test_a_follower_who_also_reported_stays_after_unmerge(chat: Conversation) -> None:
+    """Only the people the merge moved stop following: a first reporter of both stays."""
+    await chat.says(ZHANG, "龙泉小区3号楼门口的路灯坏了，晚上一片漆黑")
+    chat.later(hours=1)
+    await chat.says(ZHANG, "龙泉小区3号楼门口的井盖也松了")
+    lamp, lid = await _tickets(chat)
+    await chat.says(WANG, f"/merge {lid.number} {lamp.number}", chat_id=LONGQUAN_GROUP)
+    await chat.says(WANG, f"/unmerge {lid.number}", chat_id=LONGQUAN_GROUP)
+    assert await _following(chat, lamp) == {ZHANG.id}
+    assert await _following(chat, lid) == {ZHANG.id}
+
+
+# --- urgent -------------------------------------------------------------------------------
+
+
+async def test_urgent_reports_are_never_held_back_by_deduplication(chat: Conversation) -> None:
+    await chat.says(ZHANG, "龙泉小区3号楼电梯卡在两层中间，里面困着一个老人")
+    chat.later(minutes=2)
+    await chat.says(LI, "龙泉小区3号楼电梯卡在两层中间，里面困着一个老人")
+    first, second = await _tickets(chat)
+    assert first.urgent and second.urgent
+    for ticket in (first, second):
+        assert chat.card(STREET_GROUP, ticket.number)  # both whistle to the street
+        assert chat.card(LONGQUAN_GROUP, ticket.number)
+    assert not any("已为您关注" in t for t in chat.texts(LI.id))
