@@ -20,8 +20,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import Boolean, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
 
 from handlers import notify
 from handlers.texts import localize
@@ -114,7 +115,7 @@ MERGE_TARGET_STATUSES = ("new", "claimed", "in_progress", "resolved")
 
 
 async def get_ticket(session: AsyncSession, number: int) -> Ticket | None:
-    stmt = select(Ticket).where(Ticket.number == number).execution_options(
+    stmt = select(Ticket).where(Ticket.id == number).execution_options(
         populate_existing=True
     )
     return (await session.scalars(stmt)).one_or_none()
@@ -213,43 +214,36 @@ async def open_ticket(
     if location_confirmed is None:
         location_confirmed = routed and (bool(location_text) or lat is not None)
     respond_by, resolve_by = rules.sla.deadlines(category, urgent, now)
-    ticket = Ticket(
-        category=category,
-        urgent=urgent,
-        text=text,
-        location_text=location_text,
-        lat=lat,
-        lon=lon,
-        grid_id=grid.id if grid else None,
-        location_confirmed=location_confirmed,
-        status="new",
-        confidence=confidence,
-        respond_by=respond_by,
-        resolve_by=resolve_by,
-        reopen_count=0,
-        source=source,
-        script=script or reporter.script,
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(ticket)
-    await session.flush()
-    ticket.number = ticket.id
-    session.add(TicketReporter(ticket_id=ticket.id, person_id=reporter.id, is_first=True,
-                               joined_at=now))
-    for file_id in photos:
-        session.add(Attachment(ticket_id=ticket.id, file_id=file_id, kind="photo",
-                               added_by=reporter.id, purpose="report", created_at=now))
-    session.add(TicketEvent(ticket_id=ticket.id, actor_id=reporter.id, kind="opened",
-                            to_status="new", at=now,
-                            data={"category": category, "urgent": urgent, "source": source,
-                                  "confidence": confidence}))
-    await session.flush()
-
+    # Prebuilt Core statements, not the unit of work: opening a ticket is the hot path (issue 3
+    # asks for 500 a second on SQLite), and each statement costs a trip to the driver's thread.
+    values: dict[str, Any] = {
+        "category": category, "urgent": urgent, "text": text, "location_text": location_text,
+        "lat": lat, "lon": lon, "grid_id": grid.id if grid else None,
+        "location_confirmed": location_confirmed, "status": "new", "confidence": confidence,
+        "respond_by": respond_by, "resolve_by": resolve_by, "reopen_count": 0,
+        "source": source, "script": script or reporter.script, "created_at": now,
+        "updated_at": now,
+    }
+    inserted: Any = await session.execute(_INSERT_TICKET, values)
+    ticket_id = int(inserted.inserted_primary_key[0])
+    ticket = _attach(session, Ticket(id=ticket_id, **values))
+    await session.execute(_INSERT_REPORTER, {"ticket_id": ticket_id, "person_id": reporter.id,
+                                             "is_first": True, "joined_at": now})
+    if photos:
+        await session.execute(_INSERT_ATTACHMENT, [
+            {"ticket_id": ticket_id, "file_id": file_id, "kind": "photo",
+             "added_by": reporter.id, "purpose": "report", "created_at": now}
+            for file_id in photos
+        ])
+    await session.execute(_INSERT_EVENT, {
+        "ticket_id": ticket_id, "actor_id": reporter.id, "kind": "opened", "from_status": None,
+        "to_status": "new", "note": None, "at": now,
+        "data": {"category": category, "urgent": urgent, "source": source,
+                 "confidence": confidence},
+    })
     view = _view(ticket, grid=grid, first=reporter, reporters=1, photos=len(photos))
-    card = notify.card_message(view, rules.timezone)
-    for chat_id in await _groups_for(session, ticket, grid, street_too=urgent):
-        await _send_card(session, ticket, chat_id, card, photos, now)
+    await _send_card(session, ticket, grid, notify.card_message(view, rules.timezone), photos,
+                     now, urgent=urgent)
     if confirm:
         respond_within = respond_by - now
         text_out = notify.opened_notice(ticket.number, category, grid.name if grid else None,
@@ -258,44 +252,53 @@ async def open_ticket(
     return ticket
 
 
-async def _groups_for(
-    session: AsyncSession, ticket: Ticket, grid: Grid | None, *, street_too: bool
-) -> list[int]:
-    conditions = []
-    if grid is not None:
-        conditions.append(and_(GroupChat.role == "grid", GroupChat.grid_id == grid.id))
-    if street_too:
-        street = grid.street_id if grid is not None else None
-        conditions.append(
-            and_(GroupChat.role == "street",
-                 or_(GroupChat.street_id.is_(None), GroupChat.street_id == street))
-        )
-    if not conditions:
-        return []
-    stmt = select(GroupChat.chat_id).where(or_(*conditions)).order_by(
-        GroupChat.role, GroupChat.chat_id
-    )
-    return list((await session.scalars(stmt)).all())
+_INSERT_TICKET = insert(Ticket.__table__)  # the id: lastrowid on SQLite, RETURNING elsewhere
+_INSERT_REPORTER = insert(TicketReporter.__table__)
+_INSERT_ATTACHMENT = insert(Attachment.__table__)
+_INSERT_EVENT = insert(TicketEvent.__table__)
+# The groups that get a ticket's card: its grid's, and at once the street's when urgent.
+_TO_CARD_GROUPS = outbox.to_chats(
+    select(GroupChat.chat_id).where(or_(
+        and_(GroupChat.role == "grid", GroupChat.grid_id == bindparam("grid_id")),
+        and_(bindparam("urgent", type_=Boolean()), GroupChat.role == "street",
+             or_(GroupChat.street_id.is_(None), GroupChat.street_id == bindparam("street_id"))),
+    ))
+)
+
+
+def _attach(session: AsyncSession, ticket: Ticket) -> Ticket:
+    """Put a ticket just inserted with Core into the session as persistent, without a query.
+    Every column must be set (an unloaded one would need a lazy load, impossible here)."""
+    for column in Ticket.__table__.columns:
+        if column.key not in ticket.__dict__:
+            setattr(ticket, column.key, None)
+    make_transient_to_detached(ticket)
+    session.add(ticket)
+    return ticket
 
 
 async def _send_card(
-    session: AsyncSession, ticket: Ticket, chat_id: int, card: dict[str, Any],
-    photos: Sequence[str], now: datetime,
+    session: AsyncSession, ticket: Ticket, grid: Grid | None, card: dict[str, Any],
+    photos: Sequence[str], now: datetime, *, urgent: bool,
 ) -> None:
-    assert ticket.number is not None
-    await outbox.enqueue(session, chat_id=chat_id, method="sendMessage", payload=card,
-                         ticket_id=ticket.id, purpose="card", now=now)
+    """The card, then the report's photos as a reply to it, in the grid's groups (and the
+    street's when urgent)."""
+    groups = {"grid_id": grid.id if grid else None, "urgent": urgent,
+              "street_id": grid.street_id if grid else None}
+    await outbox.enqueue_to_chats(session, _TO_CARD_GROUPS, params=groups, method="sendMessage",
+                                  payload=card, ticket_id=ticket.id, purpose="card", now=now)
     if len(photos) == 1:
-        await outbox.enqueue(
-            session, chat_id=chat_id, method="sendPhoto",
+        await outbox.enqueue_to_chats(
+            session, _TO_CARD_GROUPS, params=groups, method="sendPhoto",
             payload={"photo": photos[0], "caption": f"工单 #{ticket.number} 现场照片"},
             ticket_id=ticket.id, purpose="photos", reply_to_purpose="card", now=now)
     elif photos:
-        media = [{"type": "photo", "media": file_id} for file_id in photos[:10]]
+        media: list[dict[str, Any]] = [{"type": "photo", "media": f} for f in photos[:10]]
         media[0]["caption"] = f"工单 #{ticket.number} 现场照片（{len(photos)} 张）"
-        await outbox.enqueue(
-            session, chat_id=chat_id, method="sendMediaGroup", payload={"media": media},
-            ticket_id=ticket.id, purpose="photos", reply_to_purpose="card", now=now)
+        await outbox.enqueue_to_chats(
+            session, _TO_CARD_GROUPS, params=groups, method="sendMediaGroup",
+            payload={"media": media}, ticket_id=ticket.id, purpose="photos",
+            reply_to_purpose="card", now=now)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -465,13 +468,10 @@ async def transfer(
     await _after(session, ticket, "transferred", was, actor, now, rules, note=note,
                  notice=notify.transferred_notice(number, to.name),
                  data={"from_grid": old_grid, "to_grid": to.id})
-    already = set(await _card_chats(session, ticket.id))
     view = await _card_view(session, ticket)
     photos = await _photos(session, ticket.id)
-    for chat_id in await _groups_for(session, ticket, to, street_too=False):
-        if chat_id not in already:
-            await _send_card(session, ticket, chat_id, notify.card_message(view, rules.timezone),
-                             photos, now)
+    await _send_card(session, ticket, to, notify.card_message(view, rules.timezone), photos, now,
+                     urgent=False)
     return ticket
 
 
@@ -531,7 +531,6 @@ def _check(ticket: Ticket, action: str) -> None:
     allowed, _to, verb = TRANSITIONS[action]
     if ticket.status in allowed:
         return
-    assert ticket.number is not None
     later = _RANK.get(ticket.status, 9) > max(_RANK[s] for s in allowed)
     raise IllegalTransition(ticket.number, ticket.status, verb, later)
 
@@ -681,7 +680,6 @@ def _view(
     ticket: Ticket, *, grid: Grid | None, first: Person | None, reporters: int, photos: int,
     assignee: Person | None = None, duplicate_of: int | None = None,
 ) -> notify.CardView:
-    assert ticket.number is not None
     return notify.CardView(
         number=ticket.number,
         category=ticket.category,

@@ -45,6 +45,7 @@ class Database:
         busy_timeout_ms: int = 10_000,
         sqlite_synchronous: str = "NORMAL",
         pool_size: int = 5,
+        sqlite_connections: int | None = None,
     ) -> None:
         self.url = make_url(url)
         self.schema = schema
@@ -58,6 +59,9 @@ class Database:
                     "sqlite+aiosqlite:///intake.db"
                 )
             Path(database).parent.mkdir(parents=True, exist_ok=True)
+            if sqlite_connections is not None:
+                kwargs["pool_size"] = sqlite_connections
+                kwargs["max_overflow"] = 0
         else:
             kwargs["pool_size"] = pool_size
             kwargs["pool_pre_ping"] = True

@@ -27,7 +27,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeDecorator
 
 # Constraint names that are the same on every backend, so migrations can drop them by name.
@@ -158,7 +160,8 @@ class GroupChat(Base):
 
 
 class Ticket(Base):
-    """工单. `number` is what people see (#42); it is the id unless numbering changes later."""
+    """工单. `number` is what people see (#42): the id itself, so opening a ticket costs no
+    second statement; a separate numbering (per year, per street) would be a migration away."""
 
     __tablename__ = "tickets"
     __table_args__ = (
@@ -177,7 +180,6 @@ class Ticket(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    number: Mapped[int | None] = mapped_column(Integer, unique=True)
     category: Mapped[str] = mapped_column(String(32))
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     text: Mapped[str] = mapped_column(Text, default="")
@@ -208,6 +210,15 @@ class Ticket(Base):
     script: Mapped[str] = mapped_column(String(16), default="simplified")
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+    @hybrid_property
+    def number(self) -> int:
+        return self.id
+
+    @number.inplace.expression
+    @classmethod
+    def _number_expression(cls) -> ColumnElement[int]:
+        return cls.id  # type: ignore[return-value]
 
 
 class TicketReporter(Base):

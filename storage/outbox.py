@@ -36,11 +36,25 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, func, insert, or_, select, update
+from sqlalchemy import (
+    Insert,
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    exists,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.db import READ_ONLY
-from storage.models import MessageLink, OutboxRow, TicketEvent
+from storage.models import JsonType, MessageLink, OutboxRow, TicketEvent, UTCDateTime
 from storage.updates import insert_ignoring_conflicts
 
 METHODS = (
@@ -57,6 +71,7 @@ NOTHING_TO_EDIT = "nothing to edit"
 
 _outbox = OutboxRow.__table__
 _links = MessageLink.__table__
+_INSERT = insert(_outbox)  # the id: lastrowid on SQLite, RETURNING on PostgreSQL
 
 
 @dataclass(frozen=True)
@@ -98,24 +113,67 @@ async def enqueue(
         raise ValueError("edit methods need an edit_purpose (and only they take one)")
     if "chat_id" in payload or "message_id" in payload:
         raise ValueError("payload must not carry chat_id or message_id; they are filled in")
-    stmt = (
-        insert(_outbox)
-        .values(
-            chat_id=chat_id,
-            method=method,
-            payload=payload,
-            ticket_id=ticket_id,
-            purpose=purpose,
-            edit_purpose=edit_purpose,
-            reply_to_purpose=reply_to_purpose,
-            status="pending",
-            attempts=0,
-            next_attempt_at=now,
-            created_at=now,
-        )
-        .returning(_outbox.c.id)
-    )
-    return int((await session.execute(stmt)).scalar_one())
+    values = {
+        "chat_id": chat_id, "method": method, "payload": payload, "ticket_id": ticket_id,
+        "purpose": purpose, "edit_purpose": edit_purpose, "reply_to_purpose": reply_to_purpose,
+        "status": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now,
+    }
+    result: Any = await session.execute(_INSERT, values)
+    return int(result.inserted_primary_key[0])
+
+
+def to_chats(chats: Select[Any]) -> Insert:
+    """An `INSERT … SELECT` that enqueues one message to every chat id `chats` (a one-column
+    SELECT, bind parameters allowed) finds. Run it with `enqueue_to_chats`; build it once at
+    import when it runs on a hot path, so SQLAlchemy compiles it once."""
+    found = chats.subquery()
+    now = bindparam("outbox_now", type_=UTCDateTime())
+    rows = select(
+        found.c[0],
+        bindparam("outbox_method", type_=String()),
+        bindparam("outbox_payload", type_=JsonType),
+        bindparam("outbox_ticket_id", type_=Integer()),
+        bindparam("outbox_purpose", type_=String()),
+        bindparam("outbox_reply_to_purpose", type_=String()),
+        literal_column("'pending'"),
+        literal_column("0"),
+        now,
+        now,
+    ).order_by(found.c[0])
+    columns = ["chat_id", "method", "payload", "ticket_id", "purpose", "reply_to_purpose",
+               "status", "attempts", "next_attempt_at", "created_at"]
+    return insert(_outbox).from_select(columns, rows)
+
+
+async def enqueue_to_chats(
+    session: AsyncSession,
+    chats: Select[Any] | Insert,
+    *,
+    method: str,
+    payload: dict[str, Any],
+    ticket_id: int | None = None,
+    purpose: str = "notice",
+    reply_to_purpose: str | None = None,
+    now: datetime,
+    params: dict[str, Any] | None = None,
+) -> int:
+    """`enqueue` the same message to every chat that `chats` finds (a one-column SELECT, or a
+    statement from `to_chats`, with its bind `params`), in one statement; returns how many rows
+    were added. Not for edits."""
+    if method not in METHODS or method in EDIT_METHODS:
+        raise ValueError(f"enqueue_to_chats sends new messages; {method!r} is not one")
+    stmt = chats if isinstance(chats, Insert) else to_chats(chats)
+    values = {
+        **(params or {}),
+        "outbox_method": method,
+        "outbox_payload": payload,
+        "outbox_ticket_id": ticket_id,
+        "outbox_purpose": purpose,
+        "outbox_reply_to_purpose": reply_to_purpose,
+        "outbox_now": now,
+    }
+    result: Any = await session.execute(stmt, values)
+    return int(result.rowcount)
 
 
 async def claim_due(

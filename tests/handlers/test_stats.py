@@ -24,7 +24,7 @@ def add(session: AsyncSession, number: int, grid: int, category: str, created: t
                         "elevator": (15 * M, 2 * H)}[category]
     at = T0 + created
     session.add(Ticket(
-        id=number, number=number, grid_id=grid, category=category, urgent=urgent, status=status,
+        id=number, grid_id=grid, category=category, urgent=urgent, status=status,
         created_at=at, updated_at=at, respond_by=at + respond, resolve_by=at + resolve,
         claimed_at=at + claimed if claimed is not None else None,
         resolved_at=at + resolved if resolved is not None else None, rating=rating))

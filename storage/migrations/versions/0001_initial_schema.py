@@ -98,7 +98,6 @@ def upgrade() -> None:
     )
     op.create_table('tickets',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('number', sa.Integer(), nullable=True),
     sa.Column('category', sa.String(length=32), nullable=False),
     sa.Column('urgent', sa.Boolean(), nullable=False),
     sa.Column('text', sa.Text(), nullable=False),
@@ -134,8 +133,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['assignee_id'], ['people.id'], name=op.f('fk_tickets_assignee_id_people')),
     sa.ForeignKeyConstraint(['duplicate_of'], ['tickets.id'], name=op.f('fk_tickets_duplicate_of_tickets')),
     sa.ForeignKeyConstraint(['grid_id'], ['grids.id'], name=op.f('fk_tickets_grid_id_grids')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_tickets')),
-    sa.UniqueConstraint('number', name=op.f('uq_tickets_number'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_tickets'))
     )
     with op.batch_alter_table('tickets', schema=None) as batch_op:
         batch_op.create_index('ix_tickets_created_at', ['created_at'], unique=False)
