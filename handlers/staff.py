@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from handlers import merging, tickets
 from handlers.app import Handled
@@ -32,6 +32,13 @@ from storage.models import (
 )
 
 REJECT_REASONS = {"area": "非本辖区", "dup": "重复反映", "info": "信息不全", "other": "其他"}
+EXPIRED = "该按钮已失效"
+# History entries that are not status changes, as /t shows them.
+EVENT_LABELS = {
+    "staff_reply": "工作人员回复", "resident_info": "居民补充", "recategorised": "更正类别",
+    "merged": "并入工单", "followed": "居民关注", "reminded": "超时未接单提醒",
+    "escalated": "街道吹哨", "notify_failed": "消息未送达",
+}
 ONLY_ADMINS = "抱歉，只有管理员可以绑定网格群。"
 NOT_BOUND = "本群还没有绑定网格。管理员可发送：/bind 网格名 地点1,地点2"
 NOT_YOURS = "工单 #{number} 不属于本网格，无法在本群操作。"
@@ -52,21 +59,25 @@ def _e(text: str | None) -> str:
 
 
 async def on_group(turn: Turn) -> Handled:
+    """Every update of a group chat ends here. A refusal undoes whatever the action had
+    written before it was refused (a savepoint), so a refused request changes nothing."""
     event = turn.event
     if event.kind == "callback":
         press = parse_callback(event.callback_data)
         if press is None:
-            return Handled("该按钮已失效")
+            return Handled(EXPIRED)
         try:
-            return await _press(turn, press)
+            async with turn.session.begin_nested():
+                return await _press(turn, press)
         except tickets.TicketError as refusal:
             return Handled(str(refusal), callback_alert=True)
     command = event.command
     try:
-        if command is not None:
-            await _command(turn, *command)
-        elif event.reply_to_message_id is not None and event.kind in ("text", "photo"):
-            await _reply(turn)
+        async with turn.session.begin_nested():
+            if command is not None:
+                await _command(turn, *command)
+            elif event.reply_to_message_id is not None and event.kind in ("text", "photo"):
+                await _reply(turn)
     except tickets.TicketError as refusal:
         await turn.say(_e(str(refusal)), script="simplified")
     return Handled()
@@ -101,7 +112,7 @@ async def _ticket_here(turn: Turn, number: int) -> Ticket:
 async def _press(turn: Turn, press: Callback) -> Handled:
     number = press.number(0)
     if number is None:
-        return Handled("该按钮已失效")
+        return Handled(EXPIRED)
     ticket = await _ticket_here(turn, number)
     rules = turn.services.config.rules
     session, actor, now = turn.session, turn.person, turn.now
@@ -137,7 +148,7 @@ async def _press(turn: Turn, press: Callback) -> Handled:
             await turn.say(f"工单 #{number} 退回原因：", keyboard=inline(*rows),
                            ticket_id=ticket.id, purpose="prompt", script="simplified")
             return Handled()
-        return Handled("该按钮已失效")
+        return Handled(EXPIRED)
     if press.verb == "rs":
         await tickets.resolve(session, number, actor=actor, now=now, rules=rules)
         return Handled(f"#{number} 已办结")
@@ -150,7 +161,7 @@ async def _press(turn: Turn, press: Callback) -> Handled:
     if press.verb == "rj":
         code = press.args[1] if len(press.args) > 1 else ""
         if code not in REJECT_REASONS:
-            return Handled("该按钮已失效")
+            return Handled(EXPIRED)
         if code == "other":
             tickets.check(ticket, "reject")
             await turn.say(f"工单 #{number} 退回：请<b>回复本消息</b>写明原因，居民会收到。",
@@ -159,7 +170,7 @@ async def _press(turn: Turn, press: Callback) -> Handled:
         await tickets.reject(session, number, actor=actor, reason=REJECT_REASONS[code],
                              now=now, rules=rules)
         return Handled(f"#{number} 已退回")
-    return Handled("该按钮已失效")
+    return Handled(EXPIRED)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -183,8 +194,8 @@ async def _reply(turn: Turn) -> None:
     rules = turn.services.config.rules
     if link.purpose == "prompt:resolve":
         await tickets.resolve(turn.session, ticket.number, actor=turn.person, now=turn.now,
-                              note=text or None, photo=photo, rules=rules)
-        for extra in event.photos[:10]:
+                              note=text[:1000] or None, photo=photo, rules=rules)
+        for extra in event.photos[1:10]:  # the first went with the result
             turn.session.add(Attachment(ticket_id=ticket.id, file_id=extra, kind="photo",
                                         added_by=turn.person.id, purpose="resolution",
                                         created_at=turn.now))
@@ -197,7 +208,10 @@ async def _reply(turn: Turn) -> None:
         await tickets.reject(turn.session, ticket.number, actor=turn.person, reason=text[:500],
                              now=turn.now, rules=rules)
         return
-    await _relay_to_residents(turn, ticket, text, list(event.photos))
+    if link.purpose == "prompt":
+        await turn.say("请点击上方的按钮选择。", script="simplified")
+        return
+    await _relay_to_residents(turn, ticket, text[:1000], list(event.photos))
 
 
 async def _relay_to_residents(turn: Turn, ticket: Ticket, text: str, photos: list[str]) -> None:
@@ -261,6 +275,11 @@ async def _bind(turn: Turn, args: str) -> None:
         session.add(grid)
     elif places:
         grid.places = list(dict.fromkeys([*(grid.places or []), *places]))
+    if grid.street_id is None:
+        # With one street office (the usual case) its escalation group is this grid's too.
+        streets = (await session.scalars(select(Street.id).limit(2))).all()
+        if len(streets) == 1:
+            grid.street_id = streets[0]
     await session.flush()
     group = await _group(turn)
     if group is None:
@@ -287,6 +306,10 @@ async def _bind_street(turn: Turn, args: str) -> None:
         street = Street(name=street_name, created_at=turn.now)
         session.add(street)
         await session.flush()
+    # Grids bound before the street had one are this street's: their urgent and overdue
+    # tickets are whistled here.
+    await session.execute(update(Grid).where(Grid.street_id.is_(None))
+                          .values(street_id=street.id))
     group = await _group(turn)
     if group is None:
         session.add(GroupChat(chat_id=turn.event.chat_id, role="street", street_id=street.id,
@@ -360,10 +383,11 @@ async def _show(turn: Turn, args: str) -> None:
              f"{STATUS_LABELS[ticket.status]}",
              f"位置：{_e(ticket.location_text) or '位置待确认'}",
              f"内容：{_e(ticket.text[:500])}",
-             f"受理：{local_time(ticket.created_at, tz)} · 时限：{local_time(ticket.resolve_by, tz)}"]
+             f"受理：{local_time(ticket.created_at, tz)} · "
+             f"时限：{local_time(ticket.resolve_by, tz)}"]
     for event in (await tickets.history(turn.session, ticket.id))[-8:]:
-        what = STATUS_LABELS.get(event.to_status or "", event.kind) if event.to_status else (
-            event.kind)
+        what = (STATUS_LABELS.get(event.to_status, event.to_status) if event.to_status
+                else EVENT_LABELS.get(event.kind, event.kind))
         note = f"：{_e(event.note[:80])}" if event.note else ""
         lines.append(f"  {local_time(event.at, tz)} {what}{note}")
     await turn.say("\n".join(lines), ticket_id=ticket.id, purpose="notice",
@@ -461,6 +485,6 @@ async def _stats(turn: Turn, args: str) -> None:
     local_midnight = turn.now.astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0)
     since = (local_midnight - timedelta(days=days)).astimezone(turn.now.tzinfo)
     report = await stats.ticket_stats(
-        turn.session, since=since, until=turn.now, now=turn.now,
+        turn.session, since=since, now=turn.now,
         grid_id=group.grid_id if group.role == "grid" else None)
     await turn.say(stats.format_report(report, str(tz)), script="simplified")
