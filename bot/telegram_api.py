@@ -2,17 +2,24 @@
 
 It sends JSON, returns `result`, and turns every failure into one of two exceptions the
 dispatcher can act on. The token is part of every URL, so no error text here ever contains a URL.
+
+Files: the outbox holds JSON, so a file the bot made itself (the daily digest's chart) travels
+base64-encoded under one of `UPLOADS`' keys, e.g. `{"photo_png_base64": "…", "caption": "…"}`
+for sendPhoto; such a call is sent as multipart/form-data with the bytes as the `photo` part.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 from typing import Any
 
 import aiohttp
 
 TELEGRAM_API = "https://api.telegram.org"
+# payload key -> (Bot API parameter, file name, content type)
+UPLOADS = {"photo_png_base64": ("photo", "chart.png", "image/png")}
 
 
 class TelegramError(Exception):
@@ -68,8 +75,11 @@ class BotAPI:
     async def call(self, method: str, params: dict[str, Any]) -> Any:
         url = f"{self._base}/bot{self._token}/{method}"
         session = self._session_now()
+        body_args: dict[str, Any] = {"json": params}
+        if any(key in UPLOADS for key in params):
+            body_args = {"data": _form(params)}
         try:
-            async with session.post(url, json=params, timeout=self._timeout) as response:
+            async with session.post(url, **body_args, timeout=self._timeout) as response:
                 try:
                     body = await response.json(content_type=None)
                 except (json.JSONDecodeError, ValueError):
@@ -96,3 +106,20 @@ class BotAPI:
             retry_after=parameters.get("retry_after"),
             migrate_to_chat_id=parameters.get("migrate_to_chat_id"),
         )
+
+
+def _form(params: dict[str, Any]) -> aiohttp.FormData:
+    """multipart/form-data: files from their base64, other values as the Bot API reads forms
+    (objects and lists JSON-encoded)."""
+    form = aiohttp.FormData()
+    for key, value in params.items():
+        upload = UPLOADS.get(key)
+        if upload is not None:
+            name, filename, content_type = upload
+            form.add_field(name, base64.b64decode(value), filename=filename,
+                           content_type=content_type)
+        elif isinstance(value, dict | list | bool):
+            form.add_field(key, json.dumps(value, ensure_ascii=False))
+        elif value is not None:
+            form.add_field(key, str(value))
+    return form
