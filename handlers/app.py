@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import DBAPIError, InterfaceError
@@ -43,6 +43,7 @@ class Config:
     admin_ids: frozenset[int] = frozenset()
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
     rules: TicketRules = DEFAULT_RULES  # deadlines (SLA) and the zone cards show times in
+    digest_time: time = time(18, 0)  # local time of the daily digest in every bound group
 
 
 @dataclass(slots=True)
