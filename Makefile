@@ -25,6 +25,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/classify.py
 	$(BIN)/python bench/e2e.py
+	$(BIN)/python bench/storage.py
 
 eval: $(STAMP)
 	$(BIN)/intake eval ../shared/data/devset.jsonl
