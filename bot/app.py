@@ -70,7 +70,8 @@ def build_services(
     settings: Settings, database: Any, classifier: Classifier, **overrides: Any,
 ) -> Services:
     """The handlers' services; `Services.build` adds what the handlers derive themselves."""
-    config = Config(admin_ids=settings.admin_ids, timezone=ZoneInfo(settings.timezone))
+    config = Config(admin_ids=settings.admin_ids, timezone=ZoneInfo(settings.timezone),
+                    digest_time=settings.digest_time)
     build = getattr(Services, "build", None)
     if build is not None:
         return build(database.sessionmaker, classifier, config, **overrides)  # type: ignore[no-any-return]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import time
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -23,6 +24,8 @@ class Settings(BaseSettings):
     lexicon_path: Path | None = Field(default=None, alias="INTAKE_LEXICON")
     timezone: str = Field(default="Asia/Shanghai", alias="INTAKE_TIMEZONE")
     log_level: str = Field(default="INFO", alias="INTAKE_LOG_LEVEL")
+    # Local time (INTAKE_TIMEZONE) of the daily digest in every bound group, e.g. 18:00.
+    digest_time: time = Field(default=time(18, 0), alias="INTAKE_DIGEST_TIME")
     framework: Literal["aiogram", "ptb"] = Field(default="aiogram", alias="INTAKE_FRAMEWORK")
     # Telegram echoes it in every webhook request; all processes behind one URL need the same.
     # Unset: derived from the token (so it is stable and never the token itself).
