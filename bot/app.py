@@ -239,8 +239,15 @@ def run_bot(settings: Settings, webhook: Webhook | None = None) -> int:
     return 0
 
 
-def run_console(settings: Settings) -> int:
-    """`intake console`: the handlers in a terminal, against the SQLite (or other) database."""
+CONSOLE_DATABASE = "sqlite+aiosqlite:///intake-console.db"
+
+
+def run_console(settings: Settings, database_url: str = CONSOLE_DATABASE) -> int:
+    """`intake console`: the handlers in a terminal, on a SQLite file of its own.
+
+    Not the bot's `DATABASE_URL` by default: the console plays Telegram and takes every due
+    outbox row, so on a live bot's database it would swallow messages meant for real chats.
+    """
     from bot.console import STAFF
     from bot.console import run_console as console_loop
     from storage.db import Database
@@ -250,9 +257,9 @@ def run_console(settings: Settings) -> int:
     classifier = load_classifier(settings)
     handle = default_handle()
     # The console's staff member is an admin, so they can bind their group to a grid.
-    settings = settings.model_copy(
-        update={"admin_ids": settings.admin_ids | {STAFF.person.id}}
-    )
+    settings = settings.model_copy(update={
+        "admin_ids": settings.admin_ids | {STAFF.person.id}, "database_url": database_url,
+    })
 
     async def main() -> None:
         database = Database(settings.database_url)

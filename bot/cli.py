@@ -64,7 +64,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_console(args: argparse.Namespace) -> int:
     from bot.app import run_console
 
-    return run_console(_settings())
+    return run_console(_settings(), args.database)
 
 
 def _explain(text: str, result) -> str:  # type: ignore[no-untyped-def]
@@ -161,6 +161,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=cmd_run)
 
     console = sub.add_parser("console", help="talk to the bot in this terminal, no Telegram")
+    console.add_argument("--database", default="sqlite+aiosqlite:///intake-console.db",
+                         metavar="URL", help="the console's own database (default: "
+                         "intake-console.db here; never a live bot's, whose messages it would "
+                         "take)")
     console.set_defaults(func=cmd_console)
 
     classify = sub.add_parser("classify", help="classify a message and explain why")

@@ -49,13 +49,16 @@ async def feed_one(adapter: Adapter, update: Any) -> None:
 
 
 async def poll(adapter: Adapter, stop: asyncio.Event, *, timeout: int = POLL_TIMEOUT) -> None:
-    await adapter.delete_webhook()  # getUpdates is refused while a webhook is set
     offset: int | None = None
     failures = 0
+    webhook_cleared = False
     stopping = asyncio.ensure_future(stop.wait())
     try:
         while not stop.is_set():
-            fetch = asyncio.ensure_future(adapter.fetch_updates(offset, timeout))
+            if webhook_cleared:
+                fetch = asyncio.ensure_future(adapter.fetch_updates(offset, timeout))
+            else:  # getUpdates is refused while a webhook is set
+                fetch = asyncio.ensure_future(adapter.delete_webhook())
             await asyncio.wait({fetch, stopping}, return_when=asyncio.FIRST_COMPLETED)
             if not fetch.done():
                 fetch.cancel()
@@ -69,6 +72,9 @@ async def poll(adapter: Adapter, stop: asyncio.Event, *, timeout: int = POLL_TIM
                 await asyncio.wait({stopping}, timeout=delay)
                 continue
             failures = 0
+            if not webhook_cleared:
+                webhook_cleared = True
+                continue
             if updates:
                 await feed_batch(adapter, updates)
                 offset = max(adapter.update_id(u) for u in updates) + 1

@@ -113,3 +113,12 @@ async def test_webhook_takes_updates_with_the_secret_only(fake, make_bot, replie
             assert (await response.json())["ok"] is True
     assert [e.text for e in replier.events] == ["电梯坏了"]
     assert [d.text for d in fake.to_chat(RESIDENT)] == ["收到：电梯坏了"]
+
+
+async def test_polling_survives_a_failing_bot_api(fake, make_bot, replier):
+    fake.fault("500", calls=1, methods=["deleteWebhook"])
+    fake.fault("drop", calls=1, methods=["getUpdates"])
+    async with make_bot():
+        fake.add_update(message_update(RESIDENT, text="还在吗"))
+        await fake.wait_for(lambda: fake.to_chat(RESIDENT), timeout=10, what="the reply")
+    assert [c.outcome for c in fake.calls_of("deleteWebhook")][:2] == ["error 500", "ok"]
