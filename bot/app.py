@@ -218,8 +218,12 @@ def run_bot(settings: Settings, webhook: Webhook | None = None) -> int:
         level=settings.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    try:
+        handle = default_handle()
+    except RuntimeError as exc:
+        log.error("%s", exc)
+        return 2
     classifier = load_classifier(settings)
-    handle = default_handle()
 
     async def main() -> None:
         bot = IntakeBot(settings, classifier=classifier, handle=handle)
