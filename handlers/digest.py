@@ -217,6 +217,11 @@ def render_chart(chart: Chart, *, font: str | None = None) -> bytes:
     return buffer.getvalue()
 
 
+def _render(chart: Chart) -> bytes:
+    """In a worker thread: the font lookup (matplotlib's font cache) blocks too."""
+    return render_chart(chart, font=cjk_font())
+
+
 # ---------------------------------------------------------------------------------------------
 # Sending
 
@@ -248,7 +253,7 @@ async def send_due(services: Services, now: datetime) -> int:
         png = None
         if not content.chart.empty:
             try:
-                png = await asyncio.to_thread(render_chart, content.chart, font=cjk_font())
+                png = await asyncio.to_thread(_render, content.chart)
             except Exception:  # the figures matter more than the picture
                 log.exception("digest chart for chat %s failed; sending the text", group.chat_id)
         async with services.sessionmaker() as session, session.begin():
