@@ -147,7 +147,8 @@ def card_text(view: CardView, tz: str = "Asia/Shanghai") -> str:
         lines.append(f"照片：{view.photos} 张")
     lines.append(f"受理：{local_time(view.created_at, tz)}")
     lines.append(
-        f"响应时限：{local_time(view.respond_by, tz)} · 办结时限：{local_time(view.resolve_by, tz)}"
+        f"响应时限：{local_time(view.respond_by, tz)} · "
+        f"办结时限：{local_time(view.resolve_by, tz)}"
     )
     if view.assignee_name:
         lines.append(f"承办：{_e(view.assignee_name)}")

@@ -125,7 +125,8 @@ def figures(rows: list[Any], now: datetime) -> Figures:
     rated = [r.rating for r in rows if r.rating is not None]
     return Figures(
         received=len(rows),
-        responded=sum(1 for r in rows if r.claimed_at is not None and r.claimed_at <= r.respond_by),
+        responded=sum(1 for r in rows
+                      if r.claimed_at is not None and r.claimed_at <= r.respond_by),
         resolved=sum(1 for r in rows if r.status in ("resolved", "closed")),
         overdue=sum(1 for r in rows if _overdue(r, now)),
         rated=len(rated),

@@ -6,7 +6,8 @@ all. A refused request raises `TicketError` whose message is a reason people can
 
     new 待受理 → claimed 已接单 → in_progress 处理中 → resolved 已办结 → closed 已关闭
     plus rejected 已退回, duplicate 已合并, withdrawn 已撤回 (resident, while new),
-    reopen (resolved → in_progress when the resident is not satisfied), transfer (→ new, other grid)
+    reopen (resolved → in_progress when the resident is not satisfied),
+    transfer (→ new, in another grid)
 
 Concurrency: a transition reads the ticket, then updates it with `WHERE status = <what it read>`;
 when another transaction changed it in between, no row matches and the loser gets the same clear
@@ -18,9 +19,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Boolean, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import Boolean, Table, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 
@@ -252,10 +253,10 @@ async def open_ticket(
     return ticket
 
 
-_INSERT_TICKET = insert(Ticket.__table__)  # the id: lastrowid on SQLite, RETURNING elsewhere
-_INSERT_REPORTER = insert(TicketReporter.__table__)
-_INSERT_ATTACHMENT = insert(Attachment.__table__)
-_INSERT_EVENT = insert(TicketEvent.__table__)
+_INSERT_TICKET = insert(cast(Table, Ticket.__table__))  # id: lastrowid on SQLite, else RETURNING
+_INSERT_REPORTER = insert(cast(Table, TicketReporter.__table__))
+_INSERT_ATTACHMENT = insert(cast(Table, Attachment.__table__))
+_INSERT_EVENT = insert(cast(Table, TicketEvent.__table__))
 # The groups that get a ticket's card: its grid's, and at once the street's when urgent.
 _TO_CARD_GROUPS = outbox.to_chats(
     select(GroupChat.chat_id).where(or_(
@@ -549,7 +550,8 @@ async def _require_reporter(
 
 async def _after(
     session: AsyncSession, ticket: Ticket, kind: str, from_status: str, actor: Person | None,
-    now: datetime, rules: TicketRules, *, notice: str, note: str | None = None, photo: str | None = None,
+    now: datetime, rules: TicketRules, *, notice: str, note: str | None = None,
+    photo: str | None = None,
     reply_markup: dict[str, Any] | None = None, data: dict[str, Any] | None = None,
 ) -> None:
     """The event, the residents' notices and the card edits of one transition."""

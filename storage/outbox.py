@@ -34,13 +34,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     Insert,
     Integer,
     Select,
     String,
+    Table,
     and_,
     bindparam,
     exists,
@@ -69,8 +70,9 @@ EDIT_METHODS = frozenset(m for m in METHODS if m.startswith("edit"))
 UNFINISHED = ("pending", "sending")
 NOTHING_TO_EDIT = "nothing to edit"
 
-_outbox = OutboxRow.__table__
-_links = MessageLink.__table__
+_outbox = cast(Table, OutboxRow.__table__)
+_links = cast(Table, MessageLink.__table__)
+_events = cast(Table, TicketEvent.__table__)
 _INSERT = insert(_outbox)  # the id: lastrowid on SQLite, RETURNING on PostgreSQL
 
 
@@ -309,7 +311,7 @@ async def mark_sent(
                     sent_message_ids=list(telegram_message_ids))
         )
         if row.ticket_id is not None and row.method not in EDIT_METHODS and telegram_message_ids:
-            stmt = insert_ignoring_conflicts(session, _links, ["chat_id", "message_id"])  # type: ignore[arg-type]
+            stmt = insert_ignoring_conflicts(session, _links, ["chat_id", "message_id"])
             await session.execute(
                 stmt,
                 [
@@ -359,7 +361,7 @@ async def mark_failed(
         ).one_or_none()
         if row is not None and row.ticket_id is not None:
             await session.execute(
-                insert(TicketEvent.__table__).values(
+                insert(_events).values(
                     ticket_id=row.ticket_id,
                     actor_id=None,
                     kind="notify_failed",

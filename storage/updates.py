@@ -12,7 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import ProcessedUpdate
 
 
-def insert_ignoring_conflicts(session: AsyncSession, table: Table, index_elements: list[str]) -> Any:
+def insert_ignoring_conflicts(
+    session: AsyncSession, table: Table | Any, index_elements: list[str]
+) -> Any:
     """`INSERT … ON CONFLICT DO NOTHING` for the session's backend."""
     dialect = session.get_bind().dialect.name
     module: Any = postgresql if dialect == "postgresql" else sqlite
@@ -27,7 +29,7 @@ async def first_time(session: AsyncSession, update_id: int, now: datetime) -> bo
     caller's transaction rolls back, the id is not recorded and a redelivery is processed.
     """
     table = ProcessedUpdate.__table__
-    stmt = insert_ignoring_conflicts(session, table, ["update_id"])  # type: ignore[arg-type]
+    stmt = insert_ignoring_conflicts(session, table, ["update_id"])
     stmt = stmt.values(update_id=update_id, at=now).returning(table.c.update_id)
     result = await session.execute(stmt)
     return result.first() is not None

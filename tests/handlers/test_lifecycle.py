@@ -16,7 +16,7 @@ from handlers.tickets import SLA, IllegalTransition, NotAllowed, TicketError
 from storage import outbox
 from storage.db import Database
 from storage.models import STATUS_LABELS, OutboxRow, Ticket, TicketEvent
-from tests.storage.backends import database  # noqa: F401
+from tests.storage import backends
 from tests.storage.builders import (
     LONGQUAN_GROUP,
     STREET_GROUP,
@@ -25,6 +25,8 @@ from tests.storage.builders import (
     Street1,
     seeded,
 )
+
+database = backends.database  # the SQLite + PostgreSQL fixture
 
 NOW = T0 + timedelta(minutes=30)
 
@@ -249,7 +251,8 @@ async def test_claim_resolve_rate_keeps_the_resident_informed(database: Database
     async with database.sessionmaker() as session, session.begin():
         await tickets.claim(session, number, actor=s.wang, now=NOW)
     notice, edit = await rows(database, number, after=before)
-    assert notice.payload["text"] == f"您反映的问题（工单 #{number}）已有工作人员接单，正在安排处理。"
+    assert notice.payload["text"] == (
+        f"您反映的问题（工单 #{number}）已有工作人员接单，正在安排处理。")
     assert (edit.method, edit.edit_purpose, edit.chat_id) == ("editMessageText", "card",
                                                               LONGQUAN_GROUP)
     assert "已接单" in edit.payload["text"] and "承办：王网格员" in edit.payload["text"]
@@ -308,7 +311,8 @@ async def test_a_resident_writing_traditional_is_answered_in_traditional(
     async with database.sessionmaker() as session, session.begin():
         await tickets.claim(session, number, actor=s.wang, now=NOW)
     notice = [r for r in await rows(database, number) if r.chat_id == 22][-1]
-    assert notice.payload["text"] == f"您反映的問題（工單 #{number}）已有工作人員接單，正在安排處理。"
+    assert notice.payload["text"] == (
+        f"您反映的問題（工單 #{number}）已有工作人員接單，正在安排處理。")
 
 
 async def test_only_the_reporter_withdraws_or_rates(database: Database) -> None:

@@ -9,8 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.stats import Figures, format_report, ticket_stats
 from storage.db import Database
 from storage.models import Ticket
-from tests.storage.backends import database  # noqa: F401
+from tests.storage import backends
 from tests.storage.builders import T0, seed_street
+
+database = backends.database  # the SQLite + PostgreSQL fixture
 
 H, D, M = timedelta(hours=1), timedelta(days=1), timedelta(minutes=1)
 NOW = T0 + 10 * D

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -25,11 +26,11 @@ async def add_ticket(db: Database) -> int:
         return ticket.id
 
 
-async def put(db: Database, chat_id: int, text: str = "hi", **kwargs: object) -> int:
-    method = kwargs.pop("method", "sendMessage")
+async def put(db: Database, chat_id: int, text: str = "hi", **kwargs: Any) -> int:
+    kwargs.setdefault("method", "sendMessage")
     async with db.sessionmaker() as session, session.begin():
-        return await outbox.enqueue(session, chat_id=chat_id, method=method,  # type: ignore[arg-type]
-                                    payload={"text": text}, now=T0, **kwargs)  # type: ignore[arg-type]
+        return await outbox.enqueue(session, chat_id=chat_id, payload={"text": text}, now=T0,
+                                    **kwargs)
 
 
 async def status_of(db: Database, row_id: int) -> OutboxRow:
