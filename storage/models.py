@@ -360,3 +360,113 @@ class Digest(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     day: Mapped[str] = mapped_column(String(10), primary_key=True)  # local date, YYYY-MM-DD
     sent_at: Mapped[datetime]
+
+
+# ---------------------------------------------------------------------------------------------
+# Mobile grid workers, volunteers, micro-wishes and the points shop (issue 8)
+
+
+class JoinCode(Base):
+    """入网邀请码: staff's one-time code that makes whoever sends it first a worker of a grid."""
+
+    __tablename__ = "join_codes"
+
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    grid_id: Mapped[int] = mapped_column(ForeignKey("grids.id"))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    used_at: Mapped[datetime | None]
+
+
+class JoinRequest(Base):
+    """A `/join` without a code: a card in the grid's group that staff approve or refuse."""
+
+    __tablename__ = "join_requests"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'approved', 'refused')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    grid_id: Mapped[int] = mapped_column(ForeignKey("grids.id"))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    created_at: Mapped[datetime]
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    decided_at: Mapped[datetime | None]
+
+
+WISH_LABELS: dict[str, str] = {
+    "new": "待发布",
+    "published": "待认领",
+    "claimed": "已认领",
+    "done": "待确认",
+    "confirmed": "已完成",
+    "declined": "未受理",
+}
+
+
+class Wish(Base):
+    """微心愿: 点单 (a resident wishes) → 派单 (staff publish to volunteers) → 接单 (the first
+    volunteer to claim it) → done → confirmed by the resident, which earns the volunteer points.
+    Every step is a conditional UPDATE on `status`, so two volunteers never both win."""
+
+    __tablename__ = "wishes"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('new', 'published', 'claimed', 'done', 'confirmed', 'declined')",
+            name="status",
+        ),
+        Index("ix_wishes_grid_status", "grid_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("grids.id"))
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="new")
+    volunteer_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime]
+    published_at: Mapped[datetime | None]
+    claimed_at: Mapped[datetime | None]
+    done_at: Mapped[datetime | None]
+    confirmed_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+
+
+class ShopItem(Base):
+    """积分超市: goods with a price in points and a stock that never goes below zero."""
+
+    __tablename__ = "shop_items"
+    __table_args__ = (
+        CheckConstraint("price > 0", name="price"),
+        CheckConstraint("stock >= 0", name="stock"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(50), unique=True)
+    price: Mapped[int] = mapped_column(Integer)
+    stock: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime | None]
+
+
+class Redemption(Base):
+    """积分兑换: a request staff confirm (points and stock taken together) or refuse."""
+
+    __tablename__ = "redemptions"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'confirmed', 'refused')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("shop_items.id"))
+    price: Mapped[int] = mapped_column(Integer)
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("grids.id"))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    created_at: Mapped[datetime]
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    decided_at: Mapped[datetime | None]
