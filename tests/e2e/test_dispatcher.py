@@ -250,3 +250,20 @@ async def test_a_group_is_paced_not_flooded(fake, db):
     assert len(times) == 8 and fake.calls_of("sendMessage")[0].outcome == "ok"
     assert times[-1] - times[0] >= 0.55  # 2 at once, then 6 at 10/s
     assert not [c for c in fake.calls if c.outcome == "error 429"]
+
+
+async def test_a_chart_the_bot_made_is_uploaded_as_a_file(fake, db):
+    import base64
+
+    png = base64.b64encode(b"\x89PNG\r\n\x1a\n chart").decode()
+    await put(db, GROUPS[0], "sendPhoto", photo_png_base64=png, caption="<b>今日统计</b>")
+    dispatcher, api = dispatcher_for(db, fake)
+    try:
+        await dispatcher.drain(timeout=10)
+    finally:
+        await api.close()
+    [photo] = fake.to_chat(GROUPS[0])
+    assert photo.params["photo"] == b"\x89PNG\r\n\x1a\n chart"
+    assert photo.params["caption"] == "<b>今日统计</b>" and photo.params["parse_mode"] == "HTML"
+    [row] = await rows(db)
+    assert row.status == "sent"
