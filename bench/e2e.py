@@ -191,7 +191,7 @@ async def main(args: argparse.Namespace) -> None:
     echo = max(echo_rates)
     print(f"{args.updates} updates from {args.residents} residents, best of {args.rounds} "
           "rounds, SQLite, pacing off, fake Bot API in its own process")
-    print(f"  bare aiogram echo bot          : {echo:8.1f} updates/s")
+    print(f"  {'bare aiogram echo bot':<31}: {echo:8.1f} updates/s")
     result: dict[str, Any] = {"updates": args.updates, "residents": args.residents,
                               "echo_updates_per_s": round(echo, 1)}
     for name, rates in our_rates.items():
