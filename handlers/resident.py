@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from handlers import tickets
+from handlers import points, tickets, wishes, workers
 from handlers.app import Handled
 from handlers.conversation import IDLE, State
 from handlers.dedup import Candidate, NewReport
@@ -86,6 +86,11 @@ ODD_KINDS = {
 _TICKET_NUMBER = re.compile(r"[#＃]\s*(\d{1,9})|(\d{1,9})\s*号?工单|工单\s*(\d{1,9})")
 GROUP_COMMANDS = {"bind", "bind_street", "unbind", "list", "t", "claim", "note", "done",
                   "reject", "recat", "stats", "merge", "unmerge", "invite"}
+# Workers, volunteers, wishes and points (issue 8): their commands and buttons.
+COMMUNITY_COMMANDS = {**workers.PRIVATE_COMMANDS, **wishes.PRIVATE_COMMANDS,
+                      **points.PRIVATE_COMMANDS}
+COMMUNITY_BUTTONS = {**workers.PRIVATE_BUTTONS, **wishes.PRIVATE_BUTTONS,
+                     **points.PRIVATE_BUTTONS}
 
 
 def _e(text: str | None) -> str:
@@ -184,6 +189,8 @@ async def _on_command(turn: Turn, name: str, args: str) -> None:
         await _address(turn, args)
     elif name == "report":
         await turn.say("请直接发送文字描述问题和位置，可以附上照片。例如：3号楼楼道灯坏了。")
+    elif name in COMMUNITY_COMMANDS:
+        await COMMUNITY_COMMANDS[name](turn, args)
     elif name in GROUP_COMMANDS:
         await turn.say(NOT_FOR_PRIVATE)
     else:
@@ -304,8 +311,8 @@ async def _advance(turn: Turn, draft: dict[str, Any]) -> None:
     missing, is asked for afterwards.
     """
     turn.state.name, turn.state.data["draft"] = DRAFT, draft
-    if draft["urgent"]:
-        await _open(turn, draft)
+    if draft["urgent"] or (workers.is_worker(turn.person) and draft["photos"]):
+        await _open(turn, draft)  # a worker's photo report (随手拍) asks nothing more
         return
     if draft["choice"] is None and _unsure(draft):
         draft["awaiting"] = "category"
@@ -337,6 +344,8 @@ async def _open(turn: Turn, draft: dict[str, Any]) -> None:
     """Route, look for the same problem already open, then open or follow."""
     session, person = turn.session, turn.person
     category = draft["choice"] or draft["category"]
+    source = "worker" if workers.is_worker(person) else "resident"
+    draft["text"] = draft["text"] or f"随手拍：{CATEGORIES.get(category, '其他')}"
     grid_rows = list((await session.scalars(select(Grid).order_by(Grid.id))).all())
     areas = [grid_area(g) for g in grid_rows]
     lat = draft["lat"] if draft["lat"] is not None else None
@@ -374,8 +383,10 @@ async def _open(turn: Turn, draft: dict[str, Any]) -> None:
         urgent=bool(draft["urgent"]), confidence=draft["confidence"],
         location_text=location_text, lat=lat, lon=lon, grid=grid,
         location_confirmed=way.confirmed and grid is not None, photos=draft["photos"],
-        script=person.script, rules=rules,
+        script=person.script, rules=rules, source=source,
     )
+    if category == "suggestion" and source == "resident":
+        await wishes.offer_for_ticket(turn, ticket)
     if draft["urgent"] and not (location_text or lat is not None):
         await turn.say(f"为尽快处置工单 #{ticket.number}，请直接回复这条消息告诉我们具体位置。",
                        ticket_id=ticket.id)
@@ -462,7 +473,7 @@ async def _on_photo(turn: Turn) -> None:
         draft["photos"] = [*draft["photos"], *photos][:10]
         await turn.say(f"已收到照片（共 {len(draft['photos'])} 张），会和这次反映一起提交。")
         return
-    recent = await _recent_ticket(turn)
+    recent = None if workers.is_worker(turn.person) else await _recent_ticket(turn)
     if recent is not None:
         await _add_information(turn, recent, None, photos)
         return
@@ -474,6 +485,10 @@ async def _on_photo(turn: Turn) -> None:
     }
     turn.state.data["next_draft"] = draft["id"] + 1
     turn.state.name, turn.state.data["draft"] = DRAFT, draft
+    if workers.is_worker(turn.person):
+        draft["awaiting"] = "category"
+        await turn.say(workers.ASK_WHAT, keyboard=_category_keyboard(draft))
+        return
     await turn.say(ASK_DESCRIPTION)
 
 
@@ -700,6 +715,8 @@ async def _press(turn: Turn, press: Callback) -> Handled:
         draft["location_skipped"] = True
         await _advance(turn, draft)
         return Handled("已跳过")
+    if verb in COMMUNITY_BUTTONS:
+        return await COMMUNITY_BUTTONS[verb](turn, press)
     number = press.number(0)
     if number is None:
         return Handled(EXPIRED)

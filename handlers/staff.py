@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from sqlalchemy import delete, select, update
 
-from handlers import merging, tickets
+from handlers import merging, points, tickets, wishes, workers
 from handlers.app import Handled
 from handlers.keyboards import Callback, inline, parse_callback
 from handlers.notify import category_label, local_time
@@ -32,6 +32,10 @@ from storage.models import (
 )
 
 REJECT_REASONS = {"area": "非本辖区", "dup": "重复反映", "info": "信息不全", "other": "其他"}
+# Workers, wishes and points (issue 8): /invite, /rank, /shop…, and their cards' buttons.
+COMMUNITY_COMMANDS = {**workers.GROUP_COMMANDS, **wishes.GROUP_COMMANDS,
+                      **points.GROUP_COMMANDS}
+COMMUNITY_BUTTONS = {**workers.GROUP_BUTTONS, **wishes.GROUP_BUTTONS, **points.GROUP_BUTTONS}
 EXPIRED = "该按钮已失效"
 # History entries that are not status changes, as /t shows them.
 EVENT_LABELS = {
@@ -110,6 +114,8 @@ async def _ticket_here(turn: Turn, number: int) -> Ticket:
 
 
 async def _press(turn: Turn, press: Callback) -> Handled:
+    if press.verb in COMMUNITY_BUTTONS:
+        return await COMMUNITY_BUTTONS[press.verb](turn, press)
     number = press.number(0)
     if number is None:
         return Handled(EXPIRED)
@@ -150,7 +156,8 @@ async def _press(turn: Turn, press: Callback) -> Handled:
             return Handled()
         return Handled(EXPIRED)
     if press.verb == "rs":
-        await tickets.resolve(session, number, actor=actor, now=now, rules=rules)
+        resolved = await tickets.resolve(session, number, actor=actor, now=now, rules=rules)
+        await points.award_for_resolution(session, resolved, now, turn.services.config)
         return Handled(f"#{number} 已办结")
     if press.verb == "tr":
         grid = await session.get(Grid, press.number(1) or 0)
@@ -195,6 +202,7 @@ async def _reply(turn: Turn) -> None:
     if link.purpose == "prompt:resolve":
         await tickets.resolve(turn.session, ticket.number, actor=turn.person, now=turn.now,
                               note=text[:1000] or None, photo=photo, rules=rules)
+        await points.award_for_resolution(turn.session, ticket, turn.now, turn.services.config)
         for extra in event.photos[1:10]:  # the first went with the result
             turn.session.add(Attachment(ticket_id=ticket.id, file_id=extra, kind="photo",
                                         added_by=turn.person.id, purpose="resolution",
@@ -241,7 +249,7 @@ async def _command(turn: Turn, name: str, args: str) -> None:
         "bind": _bind, "bind_street": _bind_street, "unbind": _unbind, "list": _list,
         "t": _show, "claim": _claim, "note": _note, "done": _done, "reject": _reject,
         "recat": _recat, "merge": _merge, "stats": _stats, "help": _help, "start": _help,
-        "unmerge": merging.unmerge,
+        "unmerge": merging.unmerge, **COMMUNITY_COMMANDS,
     }
     run = handlers.get(name)
     if run is not None:
@@ -415,9 +423,12 @@ async def _note(turn: Turn, args: str) -> None:
 async def _done(turn: Turn, args: str) -> None:
     found = await _numbered(turn, args, "/done 工单号 处理结果")
     if found is not None:
-        await tickets.resolve(turn.session, found[0].number or 0, actor=turn.person,
-                              now=turn.now, note=found[1][:1000] or None,
-                              rules=turn.services.config.rules)
+        resolved = await tickets.resolve(turn.session, found[0].number or 0,
+                                         actor=turn.person, now=turn.now,
+                                         note=found[1][:1000] or None,
+                                         rules=turn.services.config.rules)
+        await points.award_for_resolution(turn.session, resolved, turn.now,
+                                          turn.services.config)
 
 
 async def _reject(turn: Turn, args: str) -> None:
