@@ -21,7 +21,20 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Boolean, Table, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Table,
+    and_,
+    bindparam,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 
@@ -33,6 +46,7 @@ from storage.models import (
     Attachment,
     Grid,
     GroupChat,
+    JsonType,
     MessageLink,
     OutboxRow,
     Person,
@@ -243,13 +257,13 @@ async def open_ticket(
                  "confidence": confidence},
     })
     view = _view(ticket, grid=grid, first=reporter, reporters=1, photos=len(photos))
-    await _send_card(session, ticket, grid, notify.card_message(view, rules.timezone), photos,
-                     now, urgent=urgent)
+    confirmation = None
     if confirm:
-        respond_within = respond_by - now
         text_out = notify.opened_notice(ticket.number, category, grid.name if grid else None,
-                                        respond_within, urgent=urgent, source=source)
-        await _notice(session, ticket, reporter, text_out, now)
+                                        respond_by - now, urgent=urgent, source=source)
+        confirmation = (reporter, text_out)
+    await _send_card(session, ticket, grid, notify.card_message(view, rules.timezone), photos,
+                     now, urgent=urgent, confirm=confirmation)
     return ticket
 
 
@@ -258,13 +272,20 @@ _INSERT_REPORTER = insert(cast(Table, TicketReporter.__table__))
 _INSERT_ATTACHMENT = insert(cast(Table, Attachment.__table__))
 _INSERT_EVENT = insert(cast(Table, TicketEvent.__table__))
 # The groups that get a ticket's card: its grid's, and at once the street's when urgent.
-_TO_CARD_GROUPS = outbox.to_chats(
-    select(GroupChat.chat_id).where(or_(
-        and_(GroupChat.role == "grid", GroupChat.grid_id == bindparam("grid_id")),
-        and_(bindparam("urgent", type_=Boolean()), GroupChat.role == "street",
-             or_(GroupChat.street_id.is_(None), GroupChat.street_id == bindparam("street_id"))),
-    ))
+_CARD_GROUPS = or_(
+    and_(GroupChat.role == "grid", GroupChat.grid_id == bindparam("grid_id")),
+    and_(bindparam("urgent", type_=Boolean()), GroupChat.role == "street",
+         or_(GroupChat.street_id.is_(None), GroupChat.street_id == bindparam("street_id"))),
 )
+_TO_CARD_GROUPS = outbox.to_chats(select(GroupChat.chat_id).where(_CARD_GROUPS))
+# The same cards and the reporter's confirmation in one statement (the hot path again).
+_TO_CARD_GROUPS_AND_REPORTER = outbox.to_chats(union_all(
+    select(GroupChat.chat_id, bindparam("card", type_=JsonType).label("payload"),
+           literal_column("'card'").label("purpose")).where(_CARD_GROUPS),
+    select(bindparam("reporter_chat", type_=BigInteger()).label("chat_id"),
+           bindparam("confirmation", type_=JsonType).label("payload"),
+           literal_column("'notice'").label("purpose")),
+))
 
 
 def _attach(session: AsyncSession, ticket: Ticket) -> Ticket:
@@ -281,13 +302,22 @@ def _attach(session: AsyncSession, ticket: Ticket) -> Ticket:
 async def _send_card(
     session: AsyncSession, ticket: Ticket, grid: Grid | None, card: dict[str, Any],
     photos: Sequence[str], now: datetime, *, urgent: bool,
+    confirm: tuple[Person, str] | None = None,
 ) -> None:
     """The card, then the report's photos as a reply to it, in the grid's groups (and the
-    street's when urgent)."""
+    street's when urgent); with `confirm`, the reporter's confirmation in the same statement."""
     groups = {"grid_id": grid.id if grid else None, "urgent": urgent,
               "street_id": grid.street_id if grid else None}
-    await outbox.enqueue_to_chats(session, _TO_CARD_GROUPS, params=groups, method="sendMessage",
-                                  payload=card, ticket_id=ticket.id, purpose="card", now=now)
+    if confirm is not None:
+        reporter, text = confirm
+        await outbox.enqueue_to_chats(
+            session, _TO_CARD_GROUPS_AND_REPORTER, method="sendMessage", ticket_id=ticket.id,
+            now=now, params={**groups, "card": card, "reporter_chat": reporter.telegram_id,
+                             "confirmation": _notice_payload(reporter, text)})
+    else:
+        await outbox.enqueue_to_chats(session, _TO_CARD_GROUPS, params=groups,
+                                      method="sendMessage", payload=card, ticket_id=ticket.id,
+                                      purpose="card", now=now)
     if len(photos) == 1:
         await outbox.enqueue_to_chats(
             session, _TO_CARD_GROUPS, params=groups, method="sendPhoto",
@@ -568,19 +598,26 @@ async def _notice(
     session: AsyncSession, ticket: Ticket, person: Person, text: str, now: datetime, *,
     photo: str | None = None, reply_markup: dict[str, Any] | None = None,
 ) -> None:
+    payload = _notice_payload(person, text, photo=photo, reply_markup=reply_markup)
+    # A resident's private chat with the bot has the id of the resident.
+    await outbox.enqueue(session, chat_id=person.telegram_id,
+                         method="sendPhoto" if photo else "sendMessage", payload=payload,
+                         ticket_id=ticket.id, purpose="notice", now=now)
+
+
+def _notice_payload(
+    person: Person, text: str, *, photo: str | None = None,
+    reply_markup: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A notice in the reader's script: a message, or a photo with the text as its caption."""
     text = localize(text, person.script)
-    payload: dict[str, Any]
-    if photo:
-        payload = {"photo": photo, "caption": text, "parse_mode": "HTML"}
-        method = "sendPhoto"
-    else:
-        payload = {"text": text, "parse_mode": "HTML"}
-        method = "sendMessage"
+    payload: dict[str, Any] = (
+        {"photo": photo, "caption": text, "parse_mode": "HTML"} if photo
+        else {"text": text, "parse_mode": "HTML"}
+    )
     if reply_markup:
         payload["reply_markup"] = reply_markup
-    # A resident's private chat with the bot has the id of the resident.
-    await outbox.enqueue(session, chat_id=person.telegram_id, method=method, payload=payload,
-                         ticket_id=ticket.id, purpose="notice", now=now)
+    return payload
 
 
 async def _add_follower(session: AsyncSession, ticket: Ticket, person: Person,

@@ -37,6 +37,7 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import (
+    CompoundSelect,
     Insert,
     Integer,
     Select,
@@ -124,18 +125,25 @@ async def enqueue(
     return int(result.inserted_primary_key[0])
 
 
-def to_chats(chats: Select[Any]) -> Insert:
-    """An `INSERT … SELECT` that enqueues one message to every chat id `chats` (a one-column
-    SELECT, bind parameters allowed) finds. Run it with `enqueue_to_chats`; build it once at
-    import when it runs on a hot path, so SQLAlchemy compiles it once."""
+def to_chats(chats: Select[Any] | CompoundSelect[Any]) -> Insert:
+    """An `INSERT … SELECT` that enqueues a message to every chat `chats` finds (bind
+    parameters allowed): a one-column SELECT of chat ids sends them all the same payload; a
+    three-column one (chat_id, payload, purpose) gives each row its own. Run it with
+    `enqueue_to_chats`; build it once at import when it runs on a hot path, so SQLAlchemy
+    compiles it once."""
     found = chats.subquery()
+    if len(found.c) == 3:
+        payload, purpose = found.c[1], found.c[2]
+    else:
+        payload = bindparam("outbox_payload", type_=JsonType)
+        purpose = bindparam("outbox_purpose", type_=String())
     now = bindparam("outbox_now", type_=UTCDateTime())
     rows = select(
         found.c[0],
         bindparam("outbox_method", type_=String()),
-        bindparam("outbox_payload", type_=JsonType),
+        payload,
         bindparam("outbox_ticket_id", type_=Integer()),
-        bindparam("outbox_purpose", type_=String()),
+        purpose,
         bindparam("outbox_reply_to_purpose", type_=String()),
         literal_column("'pending'"),
         literal_column("0"),
@@ -152,16 +160,17 @@ async def enqueue_to_chats(
     chats: Select[Any] | Insert,
     *,
     method: str,
-    payload: dict[str, Any],
+    payload: dict[str, Any] | None = None,
     ticket_id: int | None = None,
     purpose: str = "notice",
     reply_to_purpose: str | None = None,
     now: datetime,
     params: dict[str, Any] | None = None,
 ) -> int:
-    """`enqueue` the same message to every chat that `chats` finds (a one-column SELECT, or a
+    """`enqueue` a message to every chat that `chats` finds (a SELECT as `to_chats` takes, or a
     statement from `to_chats`, with its bind `params`), in one statement; returns how many rows
-    were added. Not for edits."""
+    were added. `payload` and `purpose` are for every row unless the SELECT gives them. Not for
+    edits."""
     if method not in METHODS or method in EDIT_METHODS:
         raise ValueError(f"enqueue_to_chats sends new messages; {method!r} is not one")
     stmt = chats if isinstance(chats, Insert) else to_chats(chats)

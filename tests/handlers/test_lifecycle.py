@@ -115,7 +115,8 @@ async def test_photos_follow_the_card_and_the_resident_words_are_escaped(
     s = await seeded(database)
     number = await report(database, s, "<b>井盖</b> & 没了", category="road",
                           photos=["AgAD1", "AgAD2"])
-    card, album, _ = await rows(database, number)
+    card, album = [r for r in await rows(database, number) if r.chat_id == LONGQUAN_GROUP]
+    assert card.purpose == "card" and album.id > card.id  # in the group, the card comes first
     assert "&lt;b&gt;井盖&lt;/b&gt; &amp; 没了" in card.payload["text"]
     assert "照片：2 张" in card.payload["text"]
     assert album.method == "sendMediaGroup" and album.reply_to_purpose == "card"
