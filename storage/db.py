@@ -10,6 +10,10 @@ option `sqlite_begin="DEFERRED"` (see `read_only`).
 
 PostgreSQL (asyncpg) is for deployments with several bot processes; `schema` puts every table
 in one schema (tests use a fresh schema each).
+
+`sqlite_connections` caps SQLite's pool (default: SQLAlchemy's). One connection makes sessions
+queue in the pool instead of in SQLite's busy handler, which sleeps; but a session opened while
+another is held then waits for it, so it is not the default.
 """
 
 from __future__ import annotations

@@ -49,7 +49,7 @@ async def require_postgres() -> str:
         message = f"PostgreSQL at {url} is unreachable ({problem})"
         if os.environ.get("INTAKE_REQUIRE_POSTGRES") == "1":
             pytest.fail(message + "; INTAKE_REQUIRE_POSTGRES=1 says it must run")
-        pytest.skip(message + "; set INTAKE_TEST_POSTGRES_URL to run the PostgreSQL half")
+        pytest.skip(message + "; INTAKE_TEST_POSTGRES_URL names the PostgreSQL to use")
     return url
 
 
