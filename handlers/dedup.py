@@ -340,11 +340,26 @@ def _problem_score(a: _Profile, b: _Profile) -> float:
     return score
 
 
+_PROFILE_CACHE = 20_000  # profiles kept; a street's open tickets of a week fit many times
+
+
 class DuplicateFinder:
     """Built once with the classifier's tokenizer (`Classifier.tokens`)."""
 
     def __init__(self, tokens: Tokens, normalizer: Normalizer | None = None) -> None:
-        self._profile = _Profiler(tokens, normalizer or default_normalizer())
+        self._profiler = _Profiler(tokens, normalizer or default_normalizer())
+        # An open ticket is compared with every new report of its grid and category for a
+        # week: its profile is computed once, not once per comparison.
+        self._profiles: dict[tuple[str, str | None], _Profile] = {}
+
+    def _profile(self, text: str, location: str | None) -> _Profile:
+        key = (text, location)
+        found = self._profiles.get(key)
+        if found is None:
+            if len(self._profiles) >= _PROFILE_CACHE:
+                self._profiles.clear()
+            found = self._profiles[key] = self._profiler(text, location)
+        return found
 
     def similarity(
         self, new_text: str, new_location: str | None, text: str, location: str | None
@@ -356,7 +371,7 @@ class DuplicateFinder:
             return 0.0
         named = bool(a.places and b.places)
         if named and not any(
-            self._profile.same_place(p, q) for p in a.places for q in b.places
+            self._profiler.same_place(p, q) for p in a.places for q in b.places
         ):
             return 0.0
         score = _problem_score(a, b)
