@@ -512,6 +512,8 @@ async def _on_location(turn: Turn) -> None:
         draft["lat"], draft["lon"] = event.latitude, event.longitude
         await _advance(turn, draft)
         return
+    if await workers.place_last_report(turn):
+        return
     await turn.say("已记住您的位置，之后反映问题时会默认使用。请描述遇到的问题。")
 
 

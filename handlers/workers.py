@@ -333,6 +333,35 @@ async def leave(turn: Turn, _args: str) -> None:
     await turn.say(f"已退出{what}，感谢您的付出！积分仍保留，可继续 /shop 兑换。")
 
 
+# ---------------------------------------------------------------------------------------------
+# 随手拍: a location shared just after the photo places it
+
+
+PLACE_JOINS = timedelta(minutes=10)
+
+
+async def place_last_report(turn: Turn) -> bool:
+    """A worker shares their location right after a photo report that had no place (Telegram
+    cannot send both in one message): it becomes that report's place. False when there is no
+    such report, and the location is only remembered for the next one."""
+    if not is_worker(turn.person):
+        return False
+    mine = await tickets.tickets_of(turn.session, turn.person, limit=1)
+    if not mine:
+        return False
+    ticket = mine[0]
+    if (ticket.source != "worker" or ticket.status not in ("new", "claimed", "in_progress")
+            or turn.now - ticket.created_at > PLACE_JOINS
+            or ticket.location_text or ticket.lat is not None):
+        return False
+    lat, lon = turn.event.latitude, turn.event.longitude
+    ticket.lat, ticket.lon, ticket.updated_at = lat, lon, turn.now
+    ticket.location_text = f"共享位置 {lat:.5f},{lon:.5f}"
+    await tickets.refresh_cards(turn.session, ticket, turn.now, turn.services.config.rules)
+    await turn.say(f"#{ticket.number} 已补充位置")
+    return True
+
+
 PRIVATE_COMMANDS: dict[str, Command] = {"join": join, "leave": leave, "volunteer": volunteer}
 PRIVATE_BUTTONS: dict[str, Button] = {"jg": _press_grid_to_join,
                                       "vg": _press_grid_to_volunteer}

@@ -80,6 +80,15 @@ async def test_an_urgent_safety_report_earns_more(chat: Conversation) -> None:
     assert await _balance(chat, LIU) == PointsRules().for_report("safety", urgent=True) == 30
 
 
+async def test_a_result_written_in_reply_to_the_prompt_earns_too(chat: Conversation) -> None:
+    await join(chat, LIU)
+    number = await report(chat, LIU)
+    await chat.presses(WANG, chat.card(LONGQUAN_GROUP, number).button("办结"),
+                       chat_id=LONGQUAN_GROUP)
+    await chat.says(WANG, "已清运", chat_id=LONGQUAN_GROUP, reply_to=chat.last(LONGQUAN_GROUP))
+    assert await _balance(chat, LIU) == 10
+
+
 async def test_resolving_again_after_a_reopen_earns_nothing_more(chat: Conversation) -> None:
     await join(chat, LIU)
     number = await verified(chat, LIU)

@@ -218,6 +218,24 @@ async def test_a_shared_location_places_the_next_photo(chat: Conversation) -> No
     assert ticket.lat == 39.9 and ticket.lon == 116.4
 
 
+async def test_a_location_shared_right_after_the_photo_places_it(chat: Conversation) -> None:
+    await join(chat, LIU)
+    await chat.photo(LIU, "p1", caption="垃圾桶满了溢出来")
+    [ticket] = await _tickets(chat)
+    assert ticket.location_text is None
+
+    await chat.location(LIU, 39.9, 116.4)
+
+    [ticket] = await _tickets(chat)
+    assert (ticket.lat, ticket.lon) == (39.9, 116.4)
+    assert chat.last(LIU.id).text == f"#{ticket.number} 已补充位置"
+    assert "共享位置 39.90000,116.40000" in chat.card(LONGQUAN_GROUP, ticket.number).text
+
+    chat.later(minutes=30)
+    await chat.location(LIU, 39.8, 116.3)  # later: only remembered for the next report
+    assert (await _tickets(chat))[0].lat == 39.9
+
+
 async def test_residents_photos_still_ask_for_a_description(chat: Conversation) -> None:
     await chat.photo(ZHANG, "p1")
     assert "请用一句话描述" in chat.last(ZHANG.id).text
