@@ -9,11 +9,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import importlib
-import importlib.util
 import logging
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -28,7 +26,10 @@ from bot.pacing import Limits, Pacer
 from bot.runner import poll, webhook_app
 from bot.settings import Settings
 from bot.telegram_api import BotAPI
+from handlers import scheduler
 from handlers.app import Config, Services
+from handlers.app import handle as handle_update
+from handlers.tickets import TicketRules
 from intents import Classifier
 
 log = logging.getLogger(__name__)
@@ -48,15 +49,6 @@ class Webhook:
     port: int = 8080
 
 
-def default_handle() -> Handle:
-    """`handlers.app.handle`, the conversation core."""
-    handlers_app = importlib.import_module("handlers.app")
-    handle = getattr(handlers_app, "handle", None)
-    if handle is None:
-        raise RuntimeError("handlers.app.handle is not written yet (issue 5)")
-    return handle  # type: ignore[no-any-return]
-
-
 def webhook_secret(settings: Settings) -> str:
     """The configured secret, or one derived from the token: the same in every process."""
     if settings.webhook_secret is not None:
@@ -69,14 +61,11 @@ def webhook_secret(settings: Settings) -> str:
 def build_services(
     settings: Settings, database: Any, classifier: Classifier, **overrides: Any,
 ) -> Services:
-    """The handlers' services; `Services.build` adds what the handlers derive themselves."""
+    """The handlers' services: settings become their `Config` (times shown in the zone set)."""
     config = Config(admin_ids=settings.admin_ids, timezone=ZoneInfo(settings.timezone),
-                    digest_time=settings.digest_time)
-    build = getattr(Services, "build", None)
-    if build is not None:
-        return build(database.sessionmaker, classifier, config, **overrides)  # type: ignore[no-any-return]
-    return Services(sessionmaker=database.sessionmaker, classifier=classifier, config=config,
-                    **overrides)
+                    digest_time=settings.digest_time,
+                    rules=TicketRules(timezone=settings.timezone))
+    return Services.build(database.sessionmaker, classifier, config, **overrides)
 
 
 def make_adapter(
@@ -119,7 +108,7 @@ class IntakeBot:
         )
         self.services = build_services(settings, self.database, classifier,
                                        wake_outbox=self.dispatcher.wake)
-        handle = handle or default_handle()
+        handle = handle or handle_update
         intake_options: dict[str, Any] = {"writers": writers}
         if album_window is not None:
             intake_options["album_window"] = album_window
@@ -189,17 +178,11 @@ class IntakeBot:
             await self.adapter.flush()
 
     async def _scheduler(self) -> None:
-        """Calls `handlers.scheduler.tick(services)` periodically, once it exists."""
-        if importlib.util.find_spec("handlers.scheduler") is None:
-            return
-        tick: Callable[[Services], Awaitable[Any]] | None = getattr(
-            importlib.import_module("handlers.scheduler"), "tick", None
-        )
-        if tick is None:
-            return
+        """Calls `handlers.scheduler.tick(services)` periodically: reminders, whistles, the
+        quiet-period close and the daily digest."""
         while not self.stop_event.is_set():
             try:
-                await tick(self.services)
+                await scheduler.tick(self.services)
             except Exception:
                 log.exception("scheduler tick failed")
             with contextlib.suppress(TimeoutError):
@@ -219,7 +202,7 @@ def run_bot(settings: Settings, webhook: Webhook | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     try:
-        handle = default_handle()
+        handle = handle_update
     except RuntimeError as exc:
         log.error("%s", exc)
         return 2
@@ -259,7 +242,7 @@ def run_console(settings: Settings, database_url: str = CONSOLE_DATABASE) -> int
     logging.basicConfig(level=logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     classifier = load_classifier(settings)
-    handle = default_handle()
+    handle = handle_update
     # The console's staff member is an admin, so they can bind their group to a grid.
     settings = settings.model_copy(update={
         "admin_ids": settings.admin_ids | {STAFF.person.id}, "database_url": database_url,

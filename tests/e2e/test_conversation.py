@@ -3,14 +3,10 @@ resident sees in Telegram, from /start to a ticket number."""
 
 from __future__ import annotations
 
-import pytest
 
 import handlers.app
 from tests.fakebotapi import callback_update, message_update
 
-pytestmark = pytest.mark.skipif(
-    getattr(handlers.app, "handle", None) is None, reason="handlers.app.handle not written yet"
-)
 RESIDENT = 1001
 
 
