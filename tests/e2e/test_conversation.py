@@ -3,7 +3,6 @@ resident sees in Telegram, from /start to a ticket number."""
 
 from __future__ import annotations
 
-
 import handlers.app
 from tests.fakebotapi import callback_update, message_update
 
