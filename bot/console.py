@@ -48,6 +48,7 @@ RESIDENT = Side("居民", 10001, "private",
                 Person(10001, "张三", "zhangsan", "zh-hans"))
 STAFF = Side("网格员", -1009001, "supergroup",
              Person(20001, "王网格员", "wang", "zh-hans"), chat_title="龙泉网格工作群")
+DEMO_BIND = "/bind 龙泉网格 龙泉小区,龙泉花园,团结西路"
 SIDES = {"resident": RESIDENT, "居民": RESIDENT, "staff": STAFF, "网格员": STAFF}
 
 
@@ -176,6 +177,22 @@ class Console:
         await self.deliver()
         return handled
 
+    async def bind_demo_grid(self) -> None:
+        """On a fresh database, bind the staff group to a sample grid, so that the first
+        report already reaches a group (in Telegram an admin does this with /bind)."""
+        from sqlalchemy import func, select
+
+        from storage.models import GroupChat
+
+        async with self.services.sessionmaker() as session:
+            bound = await session.scalar(select(func.count()).select_from(GroupChat))
+        if bound:
+            return
+        self.write(f"（试用：已把{STAFF.chat_title}绑定到示例网格，输入 /as staff 查看）")
+        resident, self.side = self.side, STAFF
+        await self._send(kind="text", text=DEMO_BIND)
+        self.side = resident
+
     # -- output: the console plays Telegram -------------------------------------------------
     async def deliver(self) -> None:
         """Take every due outbox row and print it, as Telegram would show it."""
@@ -245,6 +262,7 @@ async def run_console(services: Services, handle: Handle, *,
     write(HELP)
     write(f"—— 现在您是{RESIDENT.label}（{RESIDENT.person.name}）——")
     await console.deliver()  # anything left from an earlier session
+    await console.bind_demo_grid()
     interactive = stdin.isatty()
     while True:
         if interactive:
