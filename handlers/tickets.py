@@ -488,14 +488,16 @@ async def transfer(
     note: str | None = None, rules: TicketRules = DEFAULT_RULES,
 ) -> Ticket:
     """转派 to another grid: back to 待受理 there, with a new card in its group; the old card
-    says where it went and loses its buttons."""
+    says where it went and loses its buttons. The deadlines stay (the resident's clock does not
+    restart), but the new grid is reminded afresh when the response deadline has passed."""
     current = await require_ticket(session, number)
     if current.grid_id == to.id:
         raise TicketError(f"工单 #{number} 已在{to.name}")
     old_grid = current.grid_id
     ticket, was = await _transition(session, number, "transfer", actor=actor, now=now,
                                values=lambda t: {"grid_id": to.id, "assignee_id": None,
-                                                 "location_confirmed": True})
+                                                 "location_confirmed": True,
+                                                 "reminded_at": None})
     await _after(session, ticket, "transferred", was, actor, now, rules, note=note,
                  notice=notify.transferred_notice(number, to.name),
                  data={"from_grid": old_grid, "to_grid": to.id})

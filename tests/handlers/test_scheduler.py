@@ -74,6 +74,21 @@ async def test_an_unclaimed_ticket_is_reminded_once_under_its_card(chat: Convers
     assert (await ticket(chat, number)).status == "claimed"
 
 
+async def test_a_late_ticket_transferred_unclaimed_reminds_its_new_grid(
+    chat: Conversation,
+) -> None:
+    number = await report(chat)
+    chat.later(hours=3)
+    await tick(chat)
+    assert len(reminders(chat)) == 1
+    transfer = chat.card(LONGQUAN_GROUP, number).button("转派")
+    await chat.presses(WANG, transfer, chat_id=LONGQUAN_GROUP)
+    await chat.presses(WANG, chat.last(LONGQUAN_GROUP).button("团结网格"), chat_id=LONGQUAN_GROUP)
+    await tick(chat)
+    assert len(reminders(chat, TUANJIE_GROUP)) == 1
+    assert len(reminders(chat)) == 1  # the old grid is not reminded again
+
+
 async def test_a_claimed_ticket_is_not_reminded(chat: Conversation) -> None:
     number = await report(chat)
     await chat.says(WANG, f"/claim {number}", chat_id=LONGQUAN_GROUP)
