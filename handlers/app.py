@@ -18,14 +18,14 @@ from sqlalchemy.exc import DBAPIError, InterfaceError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers import conversation
-from handlers.people import person_for
-from handlers.turn import Turn
-from storage import outbox, updates
-
 from handlers.dedup import DuplicateFinder
 from handlers.events import Incoming
+from handlers.people import person_for
+from handlers.rules import DEFAULT_POINTS, PointsRules
 from handlers.tickets import DEFAULT_RULES, TicketRules
+from handlers.turn import Turn
 from intents import Classifier
+from storage import outbox, updates
 
 
 def _utcnow() -> datetime:
@@ -43,6 +43,7 @@ class Config:
     admin_ids: frozenset[int] = frozenset()
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
     rules: TicketRules = DEFAULT_RULES  # deadlines (SLA) and the zone cards show times in
+    points: PointsRules = DEFAULT_POINTS  # what verified reports and fulfilled wishes earn
     digest_time: time = time(18, 0)  # local time of the daily digest in every bound group
 
 

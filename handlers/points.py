@@ -13,8 +13,6 @@ something is sent; a rejected report, or one merged into another, earns nothing.
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -45,31 +43,6 @@ from storage.models import (
     Ticket,
     TicketReporter,
 )
-
-
-@dataclass(frozen=True)
-class PointsRules:
-    """How many points what earns. `by_category` overrides `report` for a verified report."""
-
-    report: int = 10
-    by_category: Mapping[str, int] = field(default_factory=lambda: {
-        "safety": 20, "elevator": 15, "road": 15, "utilities": 15, "charging": 15,
-    })
-    urgent_bonus: int = 10
-    wish: int = 20
-    daily_cap: int = 100  # points one person can earn in one local day
-
-    def for_report(self, category: str, urgent: bool) -> int:
-        return self.by_category.get(category, self.report) + (self.urgent_bonus if urgent else 0)
-
-
-DEFAULT_POINTS = PointsRules()
-
-
-def rules_of(config: Config) -> PointsRules:
-    """The configured rules: `Config.points` once the composition root sets it."""
-    rules = getattr(config, "points", None)
-    return rules if isinstance(rules, PointsRules) else DEFAULT_POINTS
 
 
 def _e(text: str | None) -> str:
@@ -117,7 +90,7 @@ async def award(
     config: Config, *, ticket_id: int | None = None,
 ) -> int:
     """Add up to `amount` points, as much as today's cap leaves; returns what was added."""
-    rules = rules_of(config)
+    rules = config.points
     await lock(session, person.id)
     today = await earned_since(session, person.id, _local_start(now, config.timezone))
     given = max(0, min(amount, rules.daily_cap - today))
@@ -152,7 +125,7 @@ async def award_for_resolution(
     )).first()
     if first is None:
         return 0
-    rules = rules_of(config)
+    rules = config.points
     wanted = rules.for_report(ticket.category, ticket.urgent)
     given = await award(session, first, wanted, "report", now, config, ticket_id=ticket.id)
     total = await balance(session, first.id)

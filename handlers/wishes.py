@@ -212,11 +212,11 @@ async def _confirm(turn: Turn, press: Callback) -> Handled:
         raise _refused(wish, "确认")
     helper = await _person(turn, wish.volunteer_id)
     config = turn.services.config
-    wanted = points.rules_of(config).wish
+    wanted = config.points.wish
     given = await points.award(turn.session, helper, wanted, f"wish:{wish.id}", turn.now,
                                config)
     total = await points.balance(turn.session, helper.id)
-    earned = points.earned_text(given, wanted, total, points.rules_of(config).daily_cap)
+    earned = points.earned_text(given, wanted, total, config.points.daily_cap)
     await tell(turn.session, helper, f"居民已确认心愿 #{wish.id} 完成，{earned}。感谢您的帮助！",
                turn.now)
     await turn.say(f"感谢确认！心愿 #{wish.id} 已完成。")

@@ -18,6 +18,7 @@ from typing import Any
 
 from handlers.app import Config, Handled, Services, handle
 from handlers.events import Incoming, Person
+from handlers.rules import DEFAULT_POINTS, PointsRules
 from intents import Classifier
 from storage import outbox
 from storage.db import Database
@@ -58,6 +59,7 @@ class Conversation:
     classifier: Classifier
     now: datetime
     admin_ids: frozenset[int] = frozenset()
+    points: PointsRules = DEFAULT_POINTS
     sent: list[Sent] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
     _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(500))
@@ -65,7 +67,8 @@ class Conversation:
     @property
     def services(self) -> Services:
         return Services.build(self.database.sessionmaker, self.classifier,
-                              Config(admin_ids=self.admin_ids), clock=lambda: self.now)
+                              Config(admin_ids=self.admin_ids, points=self.points),
+                              clock=lambda: self.now)
 
     def later(self, **delta: float) -> None:
         self.now += timedelta(**delta)

@@ -6,13 +6,12 @@ from __future__ import annotations
 import asyncio
 import re
 
-import pytest
 from sqlalchemy import func, select
 
 from handlers import points
 from handlers.app import handle
 from handlers.events import Person as Sender
-from handlers.points import PointsRules
+from handlers.rules import PointsRules
 from intents import Classifier
 from storage.db import Database
 from storage.models import Person, PointsEntry, Redemption, ShopItem, Ticket
@@ -137,8 +136,8 @@ async def test_a_residents_resolved_report_earns_nothing(chat: Conversation) -> 
         assert await session.scalar(select(func.count()).select_from(PointsEntry)) == 0
 
 
-async def test_the_daily_cap(chat: Conversation, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(points, "DEFAULT_POINTS", PointsRules(daily_cap=15))
+async def test_the_daily_cap(chat: Conversation) -> None:
+    chat.points = PointsRules(daily_cap=15)
     await join(chat, LIU)
     await verified(chat, LIU)
     await verified(chat, LIU, "龙泉花园门口垃圾没人收")
