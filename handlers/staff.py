@@ -53,7 +53,9 @@ STAFF_HELP = (
     "/claim 42 接单 · /note 42 内容 留言给居民\n"
     "/done 42 处理结果 办结 · /reject 42 原因 退回\n"
     "/recat 42 noise 更正类别 · /merge 43 42 把 #43 并入 #42\n"
-    "/stats [today|week|month] 统计\n"
+    "/stats [today|week|month] 统计 · /unmerge 42 撤销合并\n"
+    "/invite 流动网格员邀请码 · /rank 本月积分排行\n"
+    "管理员：/bind 网格名 地点1,地点2 · /bind_street · /unbind · /shop_add 商品 积分 库存\n"
     "回复工单卡片即可与居民对话。"
 )
 
