@@ -43,6 +43,7 @@ RATE_WINDOW = timedelta(minutes=1)
 RATE_LIMIT = 20  # messages a minute before the bot asks the sender to slow down
 MAX_HELD = 50  # messages kept while slowed down (nothing is thrown away unseen)
 MAX_NEW_TICKETS = 5  # new tickets an hour from one resident before the rest are held
+MAX_NEW_WORKER_TICKETS = 30  # riders report as they pass; the daily points cap limits gaming
 MAX_TEXT = 4000  # characters of a report kept on the ticket
 UNSURE_BELOW = 0.4  # report confidence under which the resident picks the category
 CLOSE_RUNNER_UP = 0.75  # a runner-up with this share of the winner's score is "close"
@@ -375,9 +376,10 @@ async def _open(turn: Turn, draft: dict[str, Any]) -> None:
                                           rules=rules, report=report)
             await _attach(turn, ticket, draft["photos"], purpose="report")
             return
-    if not draft["urgent"] and await _opened_last_hour(turn) >= MAX_NEW_TICKETS:
+    limit = MAX_NEW_WORKER_TICKETS if person.role == "worker" else MAX_NEW_TICKETS
+    if not draft["urgent"] and await _opened_last_hour(turn) >= limit:
         _hold(turn, draft["text"], draft["photos"])
-        await turn.say(f"您这一小时已反映了 {MAX_NEW_TICKETS} 个问题，我们正在逐一处理，"
+        await turn.say(f"您这一小时已反映了 {limit} 个问题，我们正在逐一处理，"
                        "这条已记下。如是同一问题的新情况，请直接回复相应工单的消息。")
         return
     ticket = await tickets.open_ticket(

@@ -246,3 +246,13 @@ async def test_a_traditional_writer_is_answered_in_traditional(chat: Conversatio
     assert "歡迎加入龍泉網格" in chat.last(CHEN.id).text
     await chat.photo(CHEN, "p1")
     assert chat.last(CHEN.id).text == "什麼問題？"
+
+
+async def test_a_rider_on_a_round_is_not_held_to_a_residents_hourly_limit(
+    chat: Conversation,
+) -> None:
+    await join(chat, LIU)
+    for n in range(8):
+        await chat.photo(LIU, f"round-{n}", caption=f"团结西路{n + 1}号门口垃圾堆满了")
+        chat.later(minutes=5)
+    assert len(await _tickets(chat)) == 8
