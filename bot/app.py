@@ -31,6 +31,7 @@ from handlers.app import Config, Services
 from handlers.app import handle as handle_update
 from handlers.tickets import TicketRules
 from intents import Classifier
+from storage.db import Database
 
 log = logging.getLogger(__name__)
 
@@ -88,14 +89,13 @@ class IntakeBot:
     def __init__(
         self, settings: Settings, *, classifier: Classifier, handle: Handle | None = None,
         limits: Limits | None = None, album_window: float | None = None,
-        dispatcher_options: dict[str, Any] | None = None,
+        dispatcher_options: dict[str, Any] | None = None, database: Database | None = None,
     ) -> None:
-        from storage.db import Database
-
         if settings.telegram_bot_token is None:
             raise ValueError("TELEGRAM_BOT_TOKEN is not set")
         self.settings = settings
-        self.database = Database(settings.database_url)
+        # A test passes its own (a short SQLite busy timeout, a PostgreSQL schema).
+        self.database = database or Database(settings.database_url)
         self.api = BotAPI(settings.telegram_bot_token.get_secret_value(),
                           settings.telegram_api_base)
         pacer = Pacer(limits or (Limits() if settings.pacing else Limits.unlimited()))

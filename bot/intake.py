@@ -7,7 +7,9 @@
 - With SQLite, which takes one writer at a time, updates wait their turn here (`writers`)
   rather than in SQLite's busy handler, which sleeps in steps of up to 100 ms.
 - `Unavailable` (the database is away) is answered with `BUSY_TEXT` directly, not through the
-  outbox that lives in that database.
+  outbox that lives in that database, once per update; the update is then `deferred`: the edge
+  does not confirm it to Telegram, which delivers it again, so it is processed once the database
+  is back (an album, whose parts were confirmed one by one, cannot be: its sender is told busy).
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ SendBusy = Callable[[Incoming], Awaitable[None]]
 
 # Telegram delivers the parts of an album as separate updates within a few hundred milliseconds.
 ALBUM_WINDOW = 1.0
+# Update ids remembered as told busy, so a redelivery during one outage is not told again.
+TOLD_BUSY_KEPT = 1000
 
 
 @dataclass
@@ -51,6 +55,8 @@ class Intake:
         self._albums: dict[tuple[int, str], _Album] = {}
         self._chat_locks: dict[int, tuple[asyncio.Lock, int]] = {}
         self._album_tasks: set[asyncio.Task[None]] = set()
+        self._deferred: set[int] = set()
+        self._told_busy: dict[int, None] = {}  # insertion-ordered: the oldest is dropped first
 
     async def receive(self, event: Incoming) -> Handled | None:
         """Handle one event; None when it was an album part held back for the rest."""
@@ -58,6 +64,14 @@ class Intake:
             self._hold_album_part(event)
             return None
         return await self._handle_in_order(event)
+
+    def deferred(self, update_id: int) -> bool:
+        """Whether the update met the database away and must not be confirmed to Telegram
+        (asked once per handling: the answer is forgotten)."""
+        if update_id in self._deferred:
+            self._deferred.discard(update_id)
+            return True
+        return False
 
     async def flush(self) -> None:
         """Hand on every album still held (on shutdown) and wait for them."""
@@ -117,9 +131,17 @@ class Intake:
         try:
             return await self._handle(event, self._services)
         except Unavailable:
-            log.warning("database unavailable; told chat %s to retry", event.chat_id)
+            log.warning("database unavailable; update %s is left for Telegram to redeliver",
+                        event.update_id)
+            if not event.media_group_id or event.edited:
+                self._deferred.add(event.update_id)
             if event.kind == "callback":
                 return Handled(callback_answer=BUSY_TEXT, callback_alert=True)
+            if event.update_id in self._told_busy:
+                return Handled()
+            self._told_busy[event.update_id] = None
+            if len(self._told_busy) > TOLD_BUSY_KEPT:
+                del self._told_busy[next(iter(self._told_busy))]
             try:
                 await self._send_busy(event)
             except Exception as exc:  # the reply is a courtesy; never mask the outage

@@ -6,7 +6,10 @@ composition root do not care which framework runs. Only these modules import a f
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from bot.intake import Intake
 
 # What the bot asks Telegram for; everything else (channel posts, inline queries, member
 # changes) is not delivered at all.
@@ -15,6 +18,7 @@ ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 
 class Adapter(Protocol):
     name: str
+    intake: Intake
 
     async def start(self) -> None:
         """Connect: check the token (getMe)."""
