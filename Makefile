@@ -26,6 +26,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/classify.py
 	$(BIN)/python bench/e2e.py
 	$(BIN)/python bench/storage.py
+	$(BIN)/python bench/pipeline.py
 
 eval: $(STAMP)
 	$(BIN)/intake eval ../shared/data/devset.jsonl
