@@ -11,6 +11,11 @@ option `sqlite_begin="DEFERRED"` (see `read_only`).
 PostgreSQL (asyncpg) is for deployments with several bot processes; `schema` puts every table
 in one schema (tests use a fresh schema each).
 
+SQLite statements run in aiosqlite's thread; every call into that thread costs a thread switch
+(with the GIL handed over), which on a busy machine costs more than the statement itself.
+aiosqlite makes four calls of one statement (cursor, execute, fetchall, close): `_OneTrip`
+makes one, so a use case of fifteen statements waits for fifteen switches, not sixty.
+
 `sqlite_connections` caps SQLite's pool (default: SQLAlchemy's). One connection makes sessions
 queue in the pool instead of in SQLite's busy handler, which sleeps; but a session opened while
 another is held then waits for it, so it is not the default.
@@ -18,9 +23,12 @@ another is held then waits for it, so it is not the default.
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import aiosqlite
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import (
@@ -71,12 +79,20 @@ class Database:
             kwargs["pool_pre_ping"] = True
             if schema:
                 kwargs["connect_args"] = {"server_settings": {"search_path": schema}}
+        if self.is_sqlite:
+            kwargs["async_creator"] = self._connect_sqlite
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         if self.is_sqlite:
             _tune_sqlite(self.engine, busy_timeout_ms, sqlite_synchronous)
         self.sessionmaker: async_sessionmaker[AsyncSession] = async_sessionmaker(
             self.engine, expire_on_commit=False
         )
+
+    async def _connect_sqlite(self) -> aiosqlite.Connection:
+        """aiosqlite's connection with `_OneTrip` cursors, opened as the URL says."""
+        args, options = self.engine.dialect.create_connect_args(self.url)
+        connection = _OneTripConnection(lambda: sqlite3.connect(*args, **options), 64)
+        return await connection
 
     @property
     def dialect(self) -> str:
@@ -124,6 +140,77 @@ def alembic_config() -> Any:
     config = Config(str(ALEMBIC_INI))
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     return config
+
+
+class _OneTripConnection(aiosqlite.Connection):
+    def cursor(self) -> _OneTrip:  # type: ignore[override]
+        return _OneTrip(self)
+
+
+class _OneTrip:
+    """The aiosqlite cursor SQLAlchemy drives, doing each statement in one call into the
+    connection's thread: execute, fetch every row, close; the rows wait here for `fetch*`.
+    SQLAlchemy fetches every row of a statement at once anyway (not for `stream()`, which
+    this makes buffered)."""
+
+    arraysize = 1
+
+    def __init__(self, connection: _OneTripConnection) -> None:
+        self._connection = connection
+        self.description: Any = None
+        self.rowcount = -1
+        self.lastrowid: int | None = None
+        self._rows: list[Any] = []
+
+    async def __aenter__(self) -> _OneTrip:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+    async def execute(self, sql: str, parameters: Any = None) -> _OneTrip:
+        return await self._run(sql, () if parameters is None else parameters, many=False)
+
+    async def executemany(self, sql: str, parameters: Sequence[Any]) -> _OneTrip:
+        return await self._run(sql, parameters, many=True)
+
+    async def _run(self, sql: str, parameters: Any, *, many: bool) -> _OneTrip:
+        connection = self._connection
+
+        def run() -> tuple[Any, list[Any], int, int | None]:
+            cursor = connection._conn.cursor()
+            try:
+                if many:
+                    cursor.executemany(sql, parameters)
+                else:
+                    cursor.execute(sql, parameters)
+                rows = cursor.fetchall() if cursor.description else []
+                return cursor.description, rows, cursor.rowcount, cursor.lastrowid
+            finally:
+                cursor.close()
+
+        self.description, self._rows, self.rowcount, self.lastrowid = (
+            await connection._execute(run)
+        )
+        return self
+
+    async def fetchall(self) -> list[Any]:
+        rows, self._rows = self._rows, []
+        return rows
+
+    async def fetchone(self) -> Any:
+        return self._rows.pop(0) if self._rows else None
+
+    async def fetchmany(self, size: int | None = None) -> list[Any]:
+        size = self.arraysize if size is None else size
+        rows, self._rows = self._rows[:size], self._rows[size:]
+        return rows
+
+    async def setinputsizes(self, *sizes: Any) -> None:
+        return None
+
+    async def close(self) -> None:
+        self._rows = []
 
 
 def _tune_sqlite(engine: AsyncEngine, busy_timeout_ms: int, synchronous: str) -> None:
