@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import Table, bindparam, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ConversationState
@@ -23,8 +25,28 @@ class State:
     data: dict[str, Any] = field(default_factory=dict)
 
 
+_states = cast(Table, ConversationState.__table__)
+_KEY = (_states.c.chat_id == bindparam("chat_id")) & (_states.c.user_id == bindparam("user_id"))
+# Core, not the unit of work: every update loads and saves its state, and an ORM row kept only
+# weakly by the session was loaded a second time by save().
+_LOAD = select(_states.c.state, _states.c.data).where(_KEY).with_for_update()
+
+
+def _upsert(module: Any) -> Any:
+    stmt = module.insert(_states)
+    return stmt.on_conflict_do_update(
+        index_elements=[_states.c.chat_id, _states.c.user_id],
+        set_={"state": stmt.excluded.state, "data": stmt.excluded.data,
+              "updated_at": stmt.excluded.updated_at},
+    )
+
+
+_SAVE = {"sqlite": _upsert(sqlite), "postgresql": _upsert(postgresql)}
+
+
 async def load(session: AsyncSession, chat_id: int, user_id: int) -> State:
-    row = await session.get(ConversationState, (chat_id, user_id), with_for_update=True)
+    """The state, its row locked (PostgreSQL) until the update's transaction ends."""
+    row = (await session.execute(_LOAD, {"chat_id": chat_id, "user_id": user_id})).first()
     if row is None:
         return State()
     return State(row.state, dict(row.data or {}))
@@ -33,11 +55,6 @@ async def load(session: AsyncSession, chat_id: int, user_id: int) -> State:
 async def save(
     session: AsyncSession, chat_id: int, user_id: int, state: State, now: datetime
 ) -> None:
-    row = await session.get(ConversationState, (chat_id, user_id))
-    if row is None:
-        session.add(ConversationState(chat_id=chat_id, user_id=user_id, state=state.name,
-                                      data=state.data, updated_at=now))
-    else:
-        row.state = state.name
-        row.data = dict(state.data)  # a new object, so the JSON column is seen as changed
-        row.updated_at = now
+    stmt = _SAVE[session.get_bind().dialect.name]
+    await session.execute(stmt, {"chat_id": chat_id, "user_id": user_id, "state": state.name,
+                                 "data": state.data, "updated_at": now})
