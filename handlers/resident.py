@@ -411,16 +411,15 @@ async def _same_problem(
     if finder is None:
         return None
     since = turn.now - timedelta(days=7)
-    rows = (await turn.session.scalars(
-        select(Ticket).where(Ticket.grid_id == grid_id, Ticket.category == category,
-                             Ticket.status.in_(OPEN_STATUSES), Ticket.created_at >= since)
+    # Columns, not Ticket objects: up to 200 rows on every report (the number is the id).
+    rows = await turn.session.execute(
+        select(Ticket.id, Ticket.category, Ticket.grid_id, Ticket.text,
+               Ticket.location_text, Ticket.created_at, Ticket.status)
+        .where(Ticket.grid_id == grid_id, Ticket.category == category,
+               Ticket.status.in_(OPEN_STATUSES), Ticket.created_at >= since)
         .order_by(Ticket.created_at.desc()).limit(200)
-    )).all()
-    candidates = [
-        Candidate(t.id, t.number or t.id, t.category, t.grid_id, t.text, t.location_text,
-                  t.created_at, t.status)
-        for t in rows
-    ]
+    )
+    candidates = [Candidate(row[0], *row) for row in rows]
     return finder.find(NewReport(text, location, category, grid_id), candidates, now=turn.now)
 
 
