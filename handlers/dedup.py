@@ -162,6 +162,9 @@ _CONCEPT_WORDS = re.compile("|".join(sorted(map(re.escape, _CONCEPT_OF), key=len
 # Faults that one problem is told with: a full bin and a blocked passage are one complaint.
 _RELATED_FAULTS = (frozenset({"满", "堵", "乱停"}), frozenset({"堵", "冒水", "臭"}))
 _GENERIC_PLACE = re.compile(r"(?:小区|社区)$")
+# What turns a name into another estate's: 南湖 + 花园 is not 南湖(小区).
+_ANOTHER_ESTATE = re.compile(
+    r"花园|家园|新村|新城|公寓|大院|宿舍|嘉园|雅苑|华庭|名苑|山庄|公馆|大厦|苑|村")
 _WORD = re.compile(r"[\u4e00-\u9fffa-z]")
 
 
@@ -271,9 +274,12 @@ class _Profiler:
                         tuple(content), frozenset(things), frozenset(faults))
 
     def same_place(self, a: str, b: str) -> bool:
-        """Equal, one the start of the other (龙泉花园 / 龙泉花园二期), or a homophone typo."""
-        if a.startswith(b) or b.startswith(a):
-            return True
+        """Equal, one the start of the other (龙泉花园 / 龙泉花园二期 / 和平里广场), or a
+        homophone typo; not two estates that start alike (南湖小区, stripped to 南湖, is not
+        南湖花园)."""
+        short, long = sorted((a, b), key=len)
+        if long.startswith(short):
+            return not _ANOTHER_ESTATE.match(long[len(short):])
         if len(a) != len(b):
             return False
         diff = [i for i in range(len(a)) if a[i] != b[i]]

@@ -116,6 +116,8 @@ def test_duplicate_precision_and_recall(finder: DuplicateFinder, pairs: list[dic
         (("和平里广场舞太吵", "和平里广场"), ("和平里有家KTV半夜唱歌太吵", "和平里")),
         (("金桥新村东门路灯不亮", "金桥新村东门"), ("金桥新村东门门禁坏了", "金桥新村东门")),
         (("东风路工地夜间施工", "东风路"), ("东风路工地渣土车把路弄得很脏", "东风路")),
+        # two estates whose names start alike
+        (("南湖小区3栋门口的路灯不亮了", None), ("南湖花园那边一整排路灯都是坏的", None)),
     ],
 )
 def test_different_things_never_merge(
