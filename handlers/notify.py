@@ -56,6 +56,22 @@ def mask_phone(phone: str | None) -> str | None:
     return "****"
 
 
+# Personal data residents write into their words, shown masked wherever staff groups read them.
+_PHONE_IN_TEXT = re.compile(r"(?<!\d)(?:\+?86[- ]?)?(1[3-9]\d)[- ]?(\d{4})[- ]?(\d{4})(?!\d)")
+_LANDLINE_IN_TEXT = re.compile(r"(?<!\d)(0\d{2,3})[- ]?(\d{3,4})(\d{4})(?!\d)")
+_ID_CARD_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{8}(\d{3}[0-9Xx])(?![0-9A-Za-z])")
+_NAME_IN_TEXT = re.compile(r"(我叫|我的名字是|姓名[:：]?|联系人[:：]?)\s*([\u4e00-\u9fff])([\u4e00-\u9fff]{1,3})")
+
+
+def mask_personal(text: str) -> str:
+    """Phone, ID card numbers and self-introduced names in free text, masked like the
+    reporter line (138****5678, 张*): a group chat is no place for them."""
+    text = _ID_CARD_IN_TEXT.sub(lambda m: m.group(1) + "********" + m.group(2), text)
+    text = _PHONE_IN_TEXT.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
+    text = _LANDLINE_IN_TEXT.sub(lambda m: f"{m.group(1)}-****{m.group(3)}", text)
+    return _NAME_IN_TEXT.sub(lambda m: m.group(1) + m.group(2) + "*" * len(m.group(3)), text)
+
+
 def format_duration(delta: timedelta) -> str:
     """15 分钟 / 2 小时 / 7 天 / 1 天 2 小时: how residents are told how long it takes."""
     minutes = int(delta.total_seconds() // 60)
@@ -135,7 +151,7 @@ def card_text(view: CardView, tz: str = "Asia/Shanghai") -> str:
     else:
         lines.append("位置：位置待确认")
     words = view.text if len(view.text) <= CARD_TEXT_LIMIT else view.text[:CARD_TEXT_LIMIT] + "…"
-    lines.append(f"内容：{_e(words)}")
+    lines.append(f"内容：{_e(mask_personal(words))}")
     who = mask_name(view.reporter_name)
     phone = mask_phone(view.reporter_phone)
     if phone:
@@ -266,5 +282,5 @@ def followed_notice(number: int, status: str) -> str:
 
 
 def reopened_group_note(number: int, note: str | None) -> str:
-    why = f"：{_e(note)}" if note else ""
+    why = f"：{_e(mask_personal(note))}" if note else ""
     return f"工单 #{number} 居民不满意，已重新打开{why}"

@@ -20,7 +20,7 @@ from handlers.app import Handled
 from handlers.conversation import IDLE, State
 from handlers.dedup import Candidate, NewReport
 from handlers.keyboards import Callback, inline, parse_callback
-from handlers.notify import category_label, local_time
+from handlers.notify import category_label, local_time, mask_personal
 from handlers.routing import grid_area, route
 from handlers.turn import Turn
 from intents.model import CATEGORIES, Classification
@@ -635,7 +635,7 @@ async def _attach(
     if not (photos or text):
         return
     chats = await tickets.card_chats(turn.session, ticket)
-    words = f"工单 #{ticket.number} 居民补充：{_e(text)}" if text else (
+    words = f"工单 #{ticket.number} 居民补充：{_e(mask_personal(text))}" if text else (
         f"工单 #{ticket.number} 居民补充了照片")
     for chat_id in chats:
         if photos:

@@ -16,7 +16,7 @@ from sqlalchemy import delete, select, update
 from handlers import merging, points, tickets, wishes, workers
 from handlers.app import Handled
 from handlers.keyboards import Callback, inline, parse_callback
-from handlers.notify import category_label, local_time
+from handlers.notify import category_label, local_time, mask_personal
 from handlers.turn import Turn
 from intents.model import CATEGORIES
 from storage.models import (
@@ -392,13 +392,13 @@ async def _show(turn: Turn, args: str) -> None:
     lines = [f"<b>工单 #{ticket.number}</b> {category_label(ticket.category)} · "
              f"{STATUS_LABELS[ticket.status]}",
              f"位置：{_e(ticket.location_text) or '位置待确认'}",
-             f"内容：{_e(ticket.text[:500])}",
+             f"内容：{_e(mask_personal(ticket.text[:500]))}",
              f"受理：{local_time(ticket.created_at, tz)} · "
              f"时限：{local_time(ticket.resolve_by, tz)}"]
     for event in (await tickets.history(turn.session, ticket.id))[-8:]:
         what = (STATUS_LABELS.get(event.to_status, event.to_status) if event.to_status
                 else EVENT_LABELS.get(event.kind, event.kind))
-        note = f"：{_e(event.note[:80])}" if event.note else ""
+        note = f"：{_e(mask_personal(event.note[:80]))}" if event.note else ""
         lines.append(f"  {local_time(event.at, tz)} {what}{note}")
     await turn.say("\n".join(lines), ticket_id=ticket.id, purpose="notice",
                    script="simplified")

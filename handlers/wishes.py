@@ -18,7 +18,7 @@ from sqlalchemy import update
 from handlers import points, tickets
 from handlers.app import Handled
 from handlers.keyboards import Callback, inline
-from handlers.notify import mask_name
+from handlers.notify import mask_name, mask_personal
 from handlers.turn import Turn
 from handlers.workers import (
     Button,
@@ -63,7 +63,7 @@ async def post_wish(turn: Turn, text: str) -> Wish:
     await post_to_grid(
         turn, wish.grid_id,
         f"🙏 <b>心愿 #{wish.id}</b> · 微心愿\n居民：{_e(mask_name(turn.person.display_name))}\n"
-        f"内容：{_e(wish.text)}",
+        f"内容：{_e(mask_personal(wish.text))}",
         keyboard=inline([("发布给志愿者", f"xp:{wish.id}"), ("不予受理", f"xr:{wish.id}")]))
     await turn.say(f"已收到您的心愿 #{wish.id}，网格员会尽快安排志愿者，有进展会告诉您。")
     return wish
@@ -142,7 +142,7 @@ async def _publish(turn: Turn, press: Callback) -> Handled:
     offer = inline([("认领", f"xc:{wish.id}")])
     for person in found:
         await tell(turn.session, person,
-                   f"🙏 心愿 #{wish.id}（{_e(grid.name if grid else '')}）：{_e(wish.text)}\n"
+                   f"🙏 心愿 #{wish.id}（{_e(grid.name if grid else '')}）：{_e(mask_personal(wish.text))}\n"
                    "愿意帮忙请点“认领”。", turn.now, keyboard=offer)
     await post_to_grid(turn, wish.grid_id, f"心愿 #{wish.id} 已发布给 {len(found)} 位志愿者。")
     resident = await _person(turn, wish.resident_id)

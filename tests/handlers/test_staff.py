@@ -434,3 +434,15 @@ def test_the_dispatchers_pacing_spreads_100_group_messages_over_minutes() -> Non
     assert sent_at[-1] >= 5 * 60
     # No minute ever holds more than Telegram's 20 messages for a group.
     assert max(sum(1 for t in sent_at if start <= t < start + 60) for start in sent_at) <= 20
+
+
+async def test_phone_numbers_and_names_in_the_words_are_masked_for_the_group(
+    chat: Conversation,
+) -> None:
+    await chat.says(ZHANG, "我叫李秀英，电话13812345678，龙泉小区6栋楼道灯坏了")
+    card = chat.last(LONGQUAN_GROUP)
+    assert "13812345678" not in card.text and "138****5678" in card.text
+    assert "李秀英" not in card.text and "李**" in card.text
+    await chat.says(ZHANG, "我住12楼，座机 010-62345678，有事打这个", reply_to=chat.last(ZHANG.id))
+    relayed = chat.last(LONGQUAN_GROUP)
+    assert "居民补充" in relayed.text and "62345678" not in relayed.text
