@@ -1,13 +1,18 @@
 """Typo-tolerant matching: residents type with pinyin input methods, so their typos are
 homophones (拉圾 for 垃圾, 充电装 for 充电桩, 电悌 for 电梯). A window of the message
 matches a lexicon word when it sounds the same and shares characters with it.
+
+A homophone that is itself a common word was meant as that word: 可以 is not a typo of 可疑,
+事情 not of 实情. Such windows are never matched, nor are windows that cut a common word in
+two (销广告 out of 促销广告), nor windows whose only shared characters are particles (打了 is
+not 搭了: the 了 proves nothing).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +27,9 @@ _BLUR = ((re.compile(r"^([zcs])h"), r"\1"), (re.compile(r"(i|e)ng$"), r"\1n"))
 _LONG = 4
 _LONG_CUTOFF = 90.0
 _WORDS = ""  # the trie key under which a node keeps the words that end there
+# Characters too common to show that a window was written like a word: grammatical
+# particles, pronouns, copulas. A window must share something more with the word.
+_FUNCTION_CHARS = frozenset("了的地得着过吗呢吧啊呀嘛么哦哈是有在和与就都也还又把被给让对从向很太我你他她它们这那个一不没")
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +47,12 @@ def _strip_tone(reading: str) -> str:
 class SoundIndex:
     """Lexicon words by how they sound: a trie over pinyin syllables, built once."""
 
-    def __init__(self, words: Iterable[str]) -> None:
+    def __init__(
+        self, words: Iterable[str], is_common: Callable[[str], bool] | None = None
+    ) -> None:
+        """`is_common` tells a word residents write on purpose (jieba frequency, a stop list):
+        a window that is one is never taken for a typo."""
+        self._is_common = is_common or (lambda _: False)
         self._syllables: dict[str, str] = {}
         self._trie: dict[str, Any] = {}
         for word in sorted(set(words)):
@@ -62,15 +75,26 @@ class SoundIndex:
     def syllables(self, text: str) -> list[str]:
         return [self.syllable(c) for c in text]
 
-    def matches(self, text: str, known: set[str]) -> list[FuzzyHit]:
-        """Words of the lexicon that `text` misspells; `known` are exact finds to skip."""
+    def matches(
+        self, text: str, known: set[str], inside_words: Collection[int] = ()
+    ) -> list[FuzzyHit]:
+        """Words of the lexicon that `text` misspells; `known` are exact finds to skip.
+
+        `inside_words` are offsets of `text` that fall inside a common word (the boundary
+        before character i is inside it): a window may not begin or end there.
+        """
         hits: dict[str, FuzzyHit] = {}
-        for run in _HAN_RUN.findall(text):
+        for found in _HAN_RUN.finditer(text):
+            run, offset = found.group(), found.start()
             sounds = self.syllables(run)
             for start in range(len(run) - 1):
+                if offset + start in inside_words:
+                    continue
                 for word, end, slips in self._walk(sounds, start, self._trie, start, 0):
                     window = run[start:end]
                     if window in known or word in known or word in hits:
+                        continue
+                    if offset + end in inside_words or self._is_common(window):
                         continue
                     hit = _judge(window, word, slips, sounds[start:end], self.syllables(word))
                     if hit is not None:
@@ -115,4 +139,6 @@ def _close_in_writing(window: str, word: str, allowed: int | None = None) -> boo
     """
     differing = sum(a != b for a, b in zip(window, word, strict=True))
     limit = max(1, len(word) // 3) if allowed is None else allowed
-    return 0 < differing <= limit
+    if not 0 < differing <= limit:
+        return False
+    return any(a == b and a not in _FUNCTION_CHARS for a, b in zip(window, word, strict=True))

@@ -57,3 +57,33 @@ def test_a_long_word_tolerates_one_near_sounding_syllable():
     assert (hit.word, hit.found) == ("违章搭建", "违章塔建")
     assert 0.9 <= hit.similarity < 1.0
     assert index.matches("违章塔楼", set()) == []  # two characters off: not a typo
+
+
+def test_a_common_word_is_not_taken_for_a_typo():
+    common = {"可以", "事情"}
+    index = SoundIndex(["可疑", "实情"], is_common=common.__contains__)
+    assert index.matches("可以派人来看一下吗", set()) == []
+    assert index.matches("这个事情", set()) == []
+    assert [h.word for h in index.matches("有个可宜的人", set())] == ["可疑"]
+
+
+def test_a_window_does_not_cut_a_common_word_in_two():
+    index = SoundIndex(["小广告"])
+    text = "商铺门口放促销广告"
+    inside = {text.index("促销") + 1}  # the boundary between 促 and 销
+    assert index.matches(text, set(), inside) == []
+    assert [h.word for h in index.matches(text, set())] == ["小广告"]
+
+
+def test_a_shared_particle_is_no_evidence_of_a_typo():
+    index = SoundIndex(["搭了"])
+    assert index.matches("打了一天电话", set()) == []  # only 了 is shared
+
+
+@pytest.mark.parametrize(
+    "text", ["可以在小区装个快递柜吗", "可以派人来看一下吗", "现在这个时候事情很多"]
+)
+def test_function_words_are_no_cues_in_the_classifier(classifier, text):
+    result = classifier.classify(text)
+    assert not any(m.fuzzy for m in result.matches), result.matches
+    assert result.category != "security"
