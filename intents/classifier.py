@@ -177,13 +177,15 @@ class Classifier:
             found = [m for t in texts for u, m in self._plain_found[t] if (t, u) not in hidden]
         else:
             found = [m for t in texts for _, m in self._plain_found[t]]
+        words = found
         for char in self._phrase_index.keys() & set(text):
             for first, cues in self._phrase_index[char]:
                 if first in text:
-                    found += [
+                    found = found + [
                         Match(c.text, c.target, c.points, c.text)
                         for c in cues
                         if all(p in text for p in c.parts[1:])
+                        and all(len(p) > 1 or _free(p, c.target, text, words) for p in c.parts)
                     ]
         return found
 
@@ -218,6 +220,25 @@ class Classifier:
         for m in found:
             totals[m.target] = totals.get(m.target, 0.0) + m.points
         return totals
+
+
+def _free(char: str, target: str, text: str, words: list[Match]) -> bool:
+    """A one-character part of an `A+B` entry counts only where no word of another section
+    makes it a thing of its own: the 灯 of 路灯 is a street light, not the lamp of 楼道+灯.
+
+    Only a strong word (one that names its problem on its own) takes the character, and only
+    after a modifier (路灯, 红绿灯, 乱倒): a word that starts with it (灯坏了) says something
+    about the same thing, and a medium one (电动车 in 被电动车堵住) may still be that thing.
+    Urgency is judged apart.
+    """
+    if target == URGENCY:
+        return True
+    claimed = sum(
+        text.count(m.found) * m.found[1:].count(char)
+        for m in words
+        if m.points >= _STRONG and char in m.found[1:] and m.target not in (target, URGENCY)
+    )
+    return text.count(char) > claimed
 
 
 def _report_confidence(ranked: list[tuple[str, float]]) -> float:

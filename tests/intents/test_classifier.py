@@ -185,3 +185,13 @@ def test_urgency_cues_do_not_hide_the_category_word_inside_them(classifier):
 def test_traditional_urgent_message(classifier):
     result = classifier.classify("樓道裡冒煙了，快來人")
     assert (result.category, result.urgent, result.script) == ("safety", True, "traditional")
+
+
+def test_a_one_character_part_is_not_taken_from_a_strong_word_of_another_category(classifier):
+    # 楼道+灯 (property) must not fire on the 灯 of 路灯 (road): the street light is the problem.
+    result = classifier.classify("路灯坏了好几天，还有电瓶车在楼道里充电")
+    assert "楼道+灯" not in {m.cue for m in result.matches}
+    assert "road" in dict(result.scores)
+    # The corridor's own lamp still is property, and a medium word keeps its character free.
+    assert classifier.classify("楼道的灯坏了").category == "property"
+    assert classifier.classify("小区出口老是被外卖电动车堵住").category == "traffic"
