@@ -151,13 +151,10 @@ async def ours_round(fake: FakeServer, updates: list[dict[str, Any]], classifier
     return len(updates) / elapsed, delivered
 
 
-def real_handle() -> Any | None:
-    from bot.app import default_handle
+def real_handle() -> Any:
+    from handlers.app import handle
 
-    try:
-        return default_handle()
-    except RuntimeError:
-        return None
+    return handle
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -165,10 +162,7 @@ async def main(args: argparse.Namespace) -> None:
 
     logging.basicConfig(level=logging.ERROR)
     classifier = load_classifier(Settings(_env_file=None))
-    handlers = {"stand-in": Replier()}
-    handle = real_handle()
-    if handle is not None:
-        handlers = {"handlers.app.handle": handle, **handlers}
+    handlers = {"handlers.app.handle": real_handle(), "stand-in": Replier()}
     fake = await FakeServer().start()
     echo_rates: list[float] = []
     our_rates: dict[str, list[float]] = {name: [] for name in handlers}
