@@ -74,6 +74,9 @@ class OutboxDispatcher:
         self._in_flight: set[asyncio.Task[None]] = set()
         # Parts of a split text already delivered, so a retry does not repeat them.
         self._partial: dict[int, list[int]] = {}
+        # Rows sent and not yet recorded: their message ids and who waits for the record.
+        self._sent: dict[int, tuple[list[int], asyncio.Future[None]]] = {}
+        self._recording: asyncio.Future[None] | None = None
 
     def wake(self) -> None:
         """Something was committed to the outbox: look now."""
@@ -199,9 +202,33 @@ class OutboxDispatcher:
         await self._mark_retry(row, error, delay)
 
     async def _mark_sent(self, row: OutboxMessage, message_ids: list[int]) -> None:
-        async with self._writers:
-            await outbox.mark_sent(self._sessionmaker, row.id,
-                                   telegram_message_ids=message_ids, now=self._clock())
+        """Recorded with the other rows finished meanwhile, in one transaction; returns once
+        it is committed (only then may the chat's next row be claimed)."""
+        done = asyncio.get_running_loop().create_future()
+        self._sent[row.id] = (message_ids, done)
+        if self._recording is None or self._recording.done():
+            self._recording = asyncio.ensure_future(self._record_sent())
+        await done
+
+    async def _record_sent(self) -> None:
+        while self._sent:
+            batch, self._sent = self._sent, {}
+            try:
+                async with self._writers:
+                    missing = await outbox.mark_sent_many(
+                        self._sessionmaker, {row_id: ids for row_id, (ids, _) in batch.items()},
+                        now=self._clock())
+            except Exception as exc:
+                for _, done in batch.values():
+                    if not done.done():
+                        done.set_exception(exc)
+                continue
+            for row_id, (_, done) in batch.items():
+                if not done.done():
+                    if row_id in missing:
+                        done.set_exception(LookupError(f"no outbox row {row_id}"))
+                    else:
+                        done.set_result(None)
 
     async def _mark_retry(self, row: OutboxMessage, error: str, wait: float) -> None:
         async with self._writers:

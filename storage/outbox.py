@@ -304,31 +304,54 @@ async def mark_sent(
 ) -> None:
     """The call succeeded. For a row with a ticket, link each message Telegram created to the
     ticket under the row's purpose (edits create no message), so replies find their ticket."""
+    if await mark_sent_many(sessionmaker, {row_id: telegram_message_ids}, now=now):
+        raise LookupError(f"no outbox row {row_id}")
+
+
+async def mark_sent_many(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    sent: dict[int, list[int]],
+    *,
+    now: datetime,
+) -> set[int]:
+    """`mark_sent` for several rows (row id -> the message ids Telegram created) in one
+    transaction: the dispatcher finishes many rows a second, and each transaction is a write
+    that handlers wait for. Returns the ids of rows that do not exist (nothing done for them)."""
+    if not sent:
+        return set()
     async with sessionmaker() as session, session.begin():
-        row = (
+        rows = (
             await session.execute(
-                select(_outbox.c.chat_id, _outbox.c.ticket_id, _outbox.c.purpose,
-                       _outbox.c.method).where(_outbox.c.id == row_id)
+                select(_outbox.c.id, _outbox.c.chat_id, _outbox.c.ticket_id, _outbox.c.purpose,
+                       _outbox.c.method).where(_outbox.c.id.in_(list(sent)))
             )
-        ).one_or_none()
-        if row is None:
-            raise LookupError(f"no outbox row {row_id}")
-        await session.execute(
-            update(_outbox)
-            .where(_outbox.c.id == row_id)
-            .values(status="sent", sent_at=now, lease_until=None,
-                    sent_message_ids=list(telegram_message_ids))
-        )
-        if row.ticket_id is not None and row.method not in EDIT_METHODS and telegram_message_ids:
+        ).all()
+        found = {row.id: row for row in rows}
+        if found:
+            await session.execute(
+                _MARK_SENT,
+                [{"row_id": row_id, "now": now, "message_ids": list(sent[row_id])}
+                 for row_id in found],
+            )
+        links = [
+            {"chat_id": row.chat_id, "message_id": message_id, "ticket_id": row.ticket_id,
+             "purpose": row.purpose, "created_at": now}
+            for row in found.values()
+            if row.ticket_id is not None and row.method not in EDIT_METHODS
+            for message_id in sent[row.id]
+        ]
+        if links:
             stmt = insert_ignoring_conflicts(session, _links, ["chat_id", "message_id"])
-            await session.execute(
-                stmt,
-                [
-                    {"chat_id": row.chat_id, "message_id": message_id,
-                     "ticket_id": row.ticket_id, "purpose": row.purpose, "created_at": now}
-                    for message_id in telegram_message_ids
-                ],
-            )
+            await session.execute(stmt, links)
+    return set(sent) - set(found)
+
+
+_MARK_SENT = (
+    update(_outbox)
+    .where(_outbox.c.id == bindparam("row_id"))
+    .values(status="sent", sent_at=bindparam("now"), lease_until=None,
+            sent_message_ids=bindparam("message_ids"))
+)
 
 
 async def mark_retry(
