@@ -31,6 +31,14 @@ _WEAK_HINT = 2.0  # below a medium cue: a greeting still wins over this much of 
 _SOCIAL = ("greeting", "thanks", "help")
 _REPORT_WORDS = re.compile(r"反映|投诉|举报|报修|求助|问题|麻烦|帮忙|处理一下|管一管|管管|没人管")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
+_LATIN_ONLY_CONFIDENCE = 0.3  # at most, for a report with no Chinese in it
+_LATIN_WORD = re.compile(r"[a-z0-9']+")
+# Words that may stand beside hi / thanks / help in a message that says nothing else.
+_CHATTER = frozenset(
+    "hi hey hello hiya there everyone everybody all guys folks anyone anybody is are you u "
+    "so much very a lot again here sir madam dear team good morning afternoon evening day "
+    "please me oh ok okay thanks thank thx ty bot".split()
+)
 
 
 class Classifier:
@@ -77,6 +85,9 @@ class Classifier:
         freq = self._tokenizer.FREQ
         self._is_common = lambda word: freq.get(word, 0) >= _COMMON_WORD_FREQ
         self._sounds = SoundIndex(positive, self._is_common)
+        self._chatter = _CHATTER | {
+            c.text for c in lexicon.cues if c.target in _SOCIAL and c.text.isascii()
+        }
 
     @classmethod
     def from_files(cls, lexicon: Path | None = None, userdict: Path | None = None) -> Classifier:
@@ -106,6 +117,12 @@ class Classifier:
             totals = self._totals(found)
             ranked = self._ranked(totals)
         intent_scores = {i: max(totals.get(i, 0.0), 0.0) for i in NON_REPORT_INTENTS}
+        chinese = _HAN.search(normalized) is not None
+        if not chinese and not self._only_chatter(normalized):
+            # "hello, the street light outside my building is broken" is not a greeting:
+            # without Chinese to read, hi / thanks / help win only when they are all there is.
+            for social in _SOCIAL:
+                intent_scores[social] = 0.0
         intent, confidence = _decide(ranked, intent_scores, normalized)
         category: str | None = None
         runners_up: tuple[tuple[str, float], ...] = ()
@@ -114,6 +131,8 @@ class Classifier:
             runners_up = tuple(ranked[1:4])
             if ranked:
                 confidence = _report_confidence(ranked)
+            if not chinese:  # a Latin word or two (ktv) is all the lexicon read
+                confidence = min(confidence, _LATIN_ONLY_CONFIDENCE)
         urgency = totals.get(URGENCY, 0.0)
         urgent = intent == "report" and urgency >= self.lexicon.urgent_threshold
         locations = find_locations(normalized)
@@ -134,6 +153,9 @@ class Classifier:
             matches=tuple(found),
             scores=tuple(ranked),
         )
+
+    def _only_chatter(self, text: str) -> bool:
+        return all(w in self._chatter for w in _LATIN_WORD.findall(text))
 
     def _token_cues(self, token: str) -> tuple[str, ...]:
         """Entries equal to the token or inside it (垃圾 in 垃圾桶), cached per token."""

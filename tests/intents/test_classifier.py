@@ -195,3 +195,27 @@ def test_a_one_character_part_is_not_taken_from_a_strong_word_of_another_categor
     # The corridor's own lamp still is property, and a medium word keeps its character free.
     assert classifier.classify("楼道的灯坏了").category == "property"
     assert classifier.classify("小区出口老是被外卖电动车堵住").category == "traffic"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hello, the street light outside my building is broken",
+        "Hi, is anyone able to fix the lift?",
+        "help! water everywhere in the basement",
+        "the ktv next door is too loud",
+    ],
+)
+def test_english_only_text_is_a_report_read_with_little_confidence(classifier, text):
+    result = classifier.classify(text)
+    assert result.intent == "report"
+    assert result.confidence <= 0.3
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [("hello", "greeting"), ("Hi there!", "greeting"), ("hi", "greeting"), ("在吗", "greeting"),
+     ("thank you so much", "thanks"), ("help", "help")],
+)
+def test_a_message_that_is_only_a_greeting_is_one(classifier, text, intent):
+    assert classifier.classify(text).intent == intent
