@@ -42,6 +42,7 @@ class Normalizer:
         self._s2t = opencc.OpenCC("s2t")
 
     def __call__(self, text: str) -> Normalized:
+        text = encodable(text)
         cleaned = _SPACE.sub(" ", _NOISE.sub(" ", unicodedata.normalize("NFKC", text))).strip()
         simplified = self._t2s.convert(cleaned)
         return Normalized(simplified.lower(), self._script(cleaned, simplified))
@@ -63,7 +64,17 @@ class Normalizer:
 
     def to_script(self, text: str, script: str) -> str:
         """Render a reply in the user's script (replies are written in Simplified)."""
-        return self._s2t.convert(text) if script == TRADITIONAL else text
+        return self._s2t.convert(encodable(text)) if script == TRADITIONAL else text
+
+
+def encodable(text: str) -> str:
+    """The text without what UTF-8 cannot encode (lone surrogates from a broken client or a
+    bad JSON escape): OpenCC refuses such a string outright."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "ignore").decode("utf-8")
+    return text
 
 
 def has_content(text: str) -> bool:

@@ -35,3 +35,19 @@ def test_has_content():
     assert has_content("ok")
     assert not has_content("。。。！？")
     assert not has_content("")
+
+
+def test_lone_surrogates_are_dropped_before_conversion():
+    # A broken client or a bad JSON escape can hand us half a surrogate pair; OpenCC (and
+    # anything else that encodes UTF-8) would raise on it.
+    text = ("楼道燈壞了\ud800，" + "好几天没人修\udfff" * 20) * 40
+    assert len(text) > 5000
+    result = normalize(text)
+    assert "\ud800" not in result.text and "\udfff" not in result.text
+    assert result.text.startswith("楼道灯坏了,")
+    assert normalize.to_script("已收到\ud83d", TRADITIONAL) == "已收到"
+
+
+def test_the_classifier_survives_lone_surrogates(classifier):
+    result = classifier.classify("电梯坏了\udc00" * 1500)
+    assert result.category == "elevator"
