@@ -16,7 +16,7 @@ _NAME = rf"[{_HAN}0-9a-z]"
 
 _COMMUNITY_SUFFIX = (
     "小区|花园|家园|新村|新城|公寓|社区|大院|宿舍|里弄|嘉园|雅苑|华庭|名苑|山庄|公馆|"
-    "广场|大厦|苑|村"
+    "广场(?!舞)|大厦|苑|村"  # 跳广场舞 is square dancing, not a square
 )
 _ROAD_SUFFIX = "大道|大街|胡同|路|街|巷|弄"
 _LANDMARK_PLACE = (
@@ -27,7 +27,7 @@ _LANDMARK_SIDE = "大门口|门口|东门|西门|南门|北门|大门|后门|侧
 
 # A prefix ends at the last of these: what stands before it is not part of the name.
 _STOPS = (
-    "我们|我家|咱们|你们|他们|这个|那个|这边|那边|这里|那里|住在|就在|位于|在|到|去|从|是|的|"
+    "我们|我家|咱们|你们|他们|这个|那个|这边|那边|这里|那里|住在|就在|位于|住|在|到|去|从|是|的|"
     "了|和|跟|给|把|被|对|我|咱|反映|投诉|举报|请问|你好|您好|一下|有个|有人|一个|每天|天天|"
     "经常|总是|附近的|旁边的|楼下|门口|一直|已经|还|又|都|也|就|很|太|好|说|问"
 )
@@ -116,4 +116,7 @@ def describe(locations: tuple[Location, ...], text: str) -> str | None:
         else:
             groups.append(loc.text)
         last_end = loc.end
-    return " ".join(groups)
+    # A place named again (or again in part: 龙泉小区 after 龙泉小区7栋) is said once.
+    kept = [g for i, g in enumerate(groups)
+            if not any(g in o and (g != o or j < i) for j, o in enumerate(groups) if j != i)]
+    return " ".join(kept)

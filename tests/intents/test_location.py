@@ -18,6 +18,10 @@ def place(text: str) -> str | None:
         ("三号楼二单元的灯坏了", "三号楼二单元"),
         ("第一小学门口接孩子的车堵路", "第一小学门口"),
         ("反映一下幸福家园的垃圾站", "幸福家园"),
+        ("我家住龙泉小区3栋2单元", "龙泉小区3栋2单元"),
+        ("我住幸福花园5号楼，楼下太吵", "幸福花园5号楼"),
+        ("楼下有人天天晚上跳广场舞，吵得不行", None),
+        ("万达广场门口的井盖坏了", "万达广场"),
     ],
 )
 def test_places_are_found_without_the_words_before_them(text, expected):
@@ -47,3 +51,10 @@ def test_kinds_and_offsets():
         ("building", "3号楼"),
     ]
     assert all(text[loc.start:loc.end] == loc.text for loc in locations)
+
+
+def test_a_place_named_again_is_described_once():
+    text = "龙泉小区7栋楼电梯坏了,龙泉小区7栋楼没人管,龙泉小区7栋楼的人都很生气"
+    assert place(text) == "龙泉小区7栋楼"
+    assert place("龙泉小区门口,龙泉小区7栋楼也一样") == "龙泉小区7栋楼"
+    assert place("龙泉小区7栋和阳光花园2栋") == "龙泉小区7栋 阳光花园2栋"
