@@ -85,6 +85,8 @@ def test_a_greeting_in_front_of_a_report_is_a_report(classifier):
         "厨房一股很浓的煤气味",
         "隔壁独居的老大爷好几天没见人了，敲门也没人应",
         "人行道上的井盖没了，晚上有人差点掉下去",
+        "三单元的电梯又关住人了",
+        "我妈一个人住，电话一直打不通，麻烦上门看看",
     ],
 )
 def test_danger_now_is_urgent(classifier, text):
@@ -98,6 +100,8 @@ def test_danger_now_is_urgent(classifier, text):
         "建议社区组织一次消防演练",
         "路灯不亮了",
         "你好",
+        "物业电话打了好几次都没人接",
+        "电梯门关了就不动了",
     ],
 )
 def test_no_danger_is_not_urgent(classifier, text):
@@ -219,3 +223,21 @@ def test_english_only_text_is_a_report_read_with_little_confidence(classifier, t
 )
 def test_a_message_that_is_only_a_greeting_is_one(classifier, text, intent):
     assert classifier.classify(text).intent == intent
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("楼下车棚里的电动车被偷了两辆", "security"),  # theft beats the stolen thing
+        ("充电的时候电瓶被人偷走了", "security"),
+        ("储藏室的老鼠一到晚上就吱吱叫", "sanitation"),
+        ("地下室里老鼠蟑螂到处跑", "sanitation"),  # a basement is a place, not a violation
+        ("有人偷偷挖地下室", "construction"),
+        ("我妈一个人住，两天没回消息了", "elderly"),
+        ("家里的狗走丢了，能帮忙找找吗", "pets"),  # a lost pet is not a missing person
+        ("小区里谁看到一只橘猫，我家的猫丢了", "pets"),
+    ],
+)
+def test_what_the_message_is_about_beats_what_it_mentions(classifier, text, category):
+    result = classifier.classify(text)
+    assert result.category == category, result.scores
