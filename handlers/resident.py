@@ -21,14 +21,14 @@ from handlers.conversation import IDLE, State
 from handlers.dedup import Candidate, NewReport
 from handlers.keyboards import Callback, inline, parse_callback
 from handlers.notify import category_label, local_time, mask_personal
-from handlers.routing import grid_area, route
+from handlers.routing import route
+from handlers.texts import localize
 from handlers.turn import Turn
 from intents.model import CATEGORIES, Classification
 from storage.models import (
     OPEN_STATUSES,
     STATUS_LABELS,
     Attachment,
-    Grid,
     Ticket,
     TicketEvent,
     TicketReporter,
@@ -212,8 +212,7 @@ def _number(text: str | None) -> int | None:
 async def _on_text(turn: Turn, text: str) -> None:
     classifier = turn.services.classifier
     result = classifier.classify(text)
-    if result.intent != "unknown" and any("\u4e00" <= ch <= "\u9fff" for ch in text):
-        turn.person.script = result.script
+    _remember_script(turn, text, result)
     state = _live_state(turn)
     if state.name == RATING_NOTE and result.intent not in ("cancel",):
         await _reopen_with_note(turn, int(state.data["ticket"]), text)
@@ -257,6 +256,16 @@ async def _on_text(turn: Turn, text: str) -> None:
         await _cancel(turn)
     else:
         await _start_report(turn, text, result, photos=[])
+
+
+def _remember_script(turn: Turn, text: str, result: Classification) -> None:
+    """Answer in the script the resident writes. Words that read the same in both scripts
+    (好的, 谢谢) say nothing about it, so only a distinctly Simplified message switches a
+    Traditional writer back."""
+    if result.script == "traditional":
+        turn.person.script = "traditional"
+    elif localize(text, "traditional") != text:
+        turn.person.script = "simplified"
 
 
 def _mentioned_number(text: str) -> int | None:
@@ -349,8 +358,7 @@ async def _open(turn: Turn, draft: dict[str, Any]) -> None:
     category = draft["choice"] or draft["category"]
     source = "worker" if workers.is_worker(person) else "resident"
     draft["text"] = draft["text"] or f"随手拍：{CATEGORIES.get(category, '其他')}"
-    grid_rows = list((await session.scalars(select(Grid).order_by(Grid.id))).all())
-    areas = [grid_area(g) for g in grid_rows]
+    grid_rows, areas = await turn.services.grids.load(session)
     lat = draft["lat"] if draft["lat"] is not None else None
     lon = draft["lon"] if draft["lon"] is not None else None
     remembered = person.default_address
@@ -360,6 +368,8 @@ async def _open(turn: Turn, draft: dict[str, Any]) -> None:
     way = route(place_words, latitude=lat, longitude=lon, remembered_address=remembered,
                 grids=areas)
     grid = next((g for g in grid_rows if g.id == way.grid_id), None)
+    if grid is not None:
+        grid = await turn.services.grids.row(session, grid)
     location_text = draft["location"] or (remembered if way.source == "remembered" else None)
     if location_text is None and way.source == "text":
         location_text = way.place
@@ -460,8 +470,7 @@ async def _on_photo(turn: Turn) -> None:
     state = _live_state(turn)
     if caption:
         result = turn.services.classifier.classify(caption)
-        if any("\u4e00" <= ch <= "\u9fff" for ch in caption):
-            turn.person.script = result.script
+        _remember_script(turn, caption, result)
         if state.name == DRAFT:
             draft = state.data["draft"]
             draft["photos"] = [*draft["photos"], *photos][:10]

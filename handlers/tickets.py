@@ -39,7 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 
 from handlers import notify
-from handlers.texts import localize
+from handlers.texts import localize, localize_markup
 from storage import outbox
 from storage.models import (
     STATUS_LABELS,
@@ -618,7 +618,7 @@ def _notice_payload(
         else {"text": text, "parse_mode": "HTML"}
     )
     if reply_markup:
-        payload["reply_markup"] = reply_markup
+        payload["reply_markup"] = localize_markup(reply_markup, person.script)
     return payload
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.conversation import State
 from handlers.events import Incoming
-from handlers.texts import localize
+from handlers.texts import localize, localize_markup
 from storage import outbox
 from storage.models import Person
 
@@ -40,12 +40,10 @@ class Turn:
     ) -> None:
         """Queue an HTML message (text already escaped where it quotes people) in the reader's
         script: the sender's, unless `script` names another reader's."""
-        payload: dict[str, Any] = {
-            "text": localize(text, script or self.person.script),
-            "parse_mode": "HTML",
-        }
+        reader = script or self.person.script
+        payload: dict[str, Any] = {"text": localize(text, reader), "parse_mode": "HTML"}
         if keyboard:
-            payload["reply_markup"] = keyboard
+            payload["reply_markup"] = localize_markup(keyboard, reader)
         await outbox.enqueue(
             self.session, chat_id=self.event.chat_id if chat_id is None else chat_id,
             method="sendMessage", payload=payload, ticket_id=ticket_id, purpose=purpose,

@@ -25,7 +25,7 @@ from handlers.app import Handled
 from handlers.keyboards import Callback, inline
 from handlers.notify import mask_name
 from handlers.routing import grid_area, route
-from handlers.texts import localize
+from handlers.texts import localize, localize_markup
 from handlers.turn import Turn
 from storage import outbox
 from storage.models import Grid, GroupChat, JoinCode, JoinRequest, Person
@@ -73,7 +73,7 @@ async def tell(
     """A private message to `person` (not the sender), in their script."""
     payload: dict[str, Any] = {"text": localize(text, person.script), "parse_mode": "HTML"}
     if keyboard:
-        payload["reply_markup"] = keyboard
+        payload["reply_markup"] = localize_markup(keyboard, person.script)
     await outbox.enqueue(session, chat_id=person.telegram_id, method="sendMessage",
                          payload=payload, now=now)
 

@@ -315,3 +315,17 @@ async def test_an_urgent_report_opens_at_once_and_whistles(chat: Conversation) -
     assert any("110" in t and f"#{ticket.number}" in t for t in texts)
     assert any("具体位置" in t for t in texts)
     assert chat.card(STREET_GROUP, ticket.number or 0)
+
+
+async def test_buttons_are_traditional_too_and_a_neutral_reply_keeps_the_script(
+    chat: Conversation,
+) -> None:
+    await chat.says(CHEN, "/start")
+    assert [label for label, _ in chat.last(CHEN.id).buttons] == ["我要反映", "我的工單", "使用幫助"]
+    await chat.says(CHEN, "龍泉小區3號樓門口的垃圾好幾天沒人清運了")
+    number = (await _tickets(chat))[0].number
+    await chat.says(CHEN, "好的")  # reads the same in both scripts
+    await chat.says(WANG, f"/done {number} 已清運", chat_id=LONGQUAN_GROUP)
+    resolved = chat.last(CHEN.id)
+    assert "已辦結" in resolved.text
+    assert [label for label, _ in resolved.buttons] == ["滿意", "基本滿意", "不滿意"]

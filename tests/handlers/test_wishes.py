@@ -29,9 +29,12 @@ async def _wish(chat: Conversation, number: int = 1) -> Wish:
 
 
 async def volunteer(chat: Conversation, who: object = CHEN) -> None:
-    """A resident volunteers for 龙泉网格 (choosing it from the buttons)."""
+    """A resident volunteers for 龙泉网格 (choosing it from the buttons, shown in the
+    resident's script)."""
     await chat.says(who, "/volunteer")  # type: ignore[arg-type]
-    await chat.presses(who, chat.last(who.id).button("龙泉网格"))  # type: ignore[attr-defined]
+    choices = chat.last(who.id).buttons  # type: ignore[attr-defined]
+    await chat.presses(who, next(data for label, data in choices  # type: ignore[arg-type]
+                                 if label in ("龙泉网格", "龍泉網格")))
 
 
 async def test_a_wish_from_posting_to_confirmation(chat: Conversation) -> None:
@@ -56,7 +59,7 @@ async def test_a_wish_from_posting_to_confirmation(chat: Conversation) -> None:
 
     # 接单: the first wins, the second is told it is taken
     won = await chat.presses(LIU, offer_liu.button("认领"))
-    lost = await chat.presses(CHEN, offer_chen.button("认领"))
+    lost = await chat.presses(CHEN, offer_chen.button("認領"))  # in her script
     assert won.callback_answer == "认领成功：心愿 #1"
     assert lost.callback_alert and "已被其他志愿者认领" in (lost.callback_answer or "")
     assert (await _wish(chat)).status == "claimed"
