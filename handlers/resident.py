@@ -21,7 +21,7 @@ from handlers.conversation import IDLE, State
 from handlers.dedup import Candidate, NewReport
 from handlers.keyboards import Callback, inline, parse_callback
 from handlers.notify import category_label, local_time, mask_personal
-from handlers.routing import route
+from handlers.routing import grid_area, route
 from handlers.texts import localize
 from handlers.turn import Turn
 from intents.model import CATEGORIES, Classification
@@ -29,6 +29,7 @@ from storage.models import (
     OPEN_STATUSES,
     STATUS_LABELS,
     Attachment,
+    Grid,
     Ticket,
     TicketEvent,
     TicketReporter,
@@ -358,7 +359,8 @@ async def _open(turn: Turn, draft: dict[str, Any]) -> None:
     category = draft["choice"] or draft["category"]
     source = "worker" if workers.is_worker(person) else "resident"
     draft["text"] = draft["text"] or f"随手拍：{CATEGORIES.get(category, '其他')}"
-    grid_rows, areas = await turn.services.grids.load(session)
+    grid_rows = list((await session.scalars(select(Grid).order_by(Grid.id))).all())
+    areas = [grid_area(g) for g in grid_rows]
     lat = draft["lat"] if draft["lat"] is not None else None
     lon = draft["lon"] if draft["lon"] is not None else None
     remembered = person.default_address
@@ -368,8 +370,6 @@ async def _open(turn: Turn, draft: dict[str, Any]) -> None:
     way = route(place_words, latitude=lat, longitude=lon, remembered_address=remembered,
                 grids=areas)
     grid = next((g for g in grid_rows if g.id == way.grid_id), None)
-    if grid is not None:
-        grid = await turn.services.grids.row(session, grid)
     location_text = draft["location"] or (remembered if way.source == "remembered" else None)
     if location_text is None and way.source == "text":
         location_text = way.place
