@@ -34,11 +34,12 @@ _HAN = re.compile(r"[\u4e00-\u9fff]")
 _LATIN_ONLY_CONFIDENCE = 0.3  # at most, for a report with no Chinese in it
 _LATIN_WORD = re.compile(r"[a-z0-9']+")
 # Words that may stand beside hi / thanks / help in a message that says nothing else.
-_CHATTER = frozenset(
-    "hi hey hello hiya there everyone everybody all guys folks anyone anybody is are you u "
-    "so much very a lot again here sir madam dear team good morning afternoon evening day "
-    "please me oh ok okay thanks thank thx ty bot".split()
-)
+_CHATTER = frozenset((
+    "hi", "hey", "hello", "hiya", "there", "everyone", "everybody", "all", "guys", "folks",
+    "anyone", "anybody", "is", "are", "you", "u", "so", "much", "very", "a", "lot", "again",
+    "here", "sir", "madam", "dear", "team", "good", "morning", "afternoon", "evening", "day",
+    "please", "me", "oh", "ok", "okay", "thanks", "thank", "thx", "ty", "bot",
+))
 
 
 class Classifier:

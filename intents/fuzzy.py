@@ -29,7 +29,9 @@ _LONG_CUTOFF = 90.0
 _WORDS = ""  # the trie key under which a node keeps the words that end there
 # Characters too common to show that a window was written like a word: grammatical
 # particles, pronouns, copulas. A window must share something more with the word.
-_FUNCTION_CHARS = frozenset("了的地得着过吗呢吧啊呀嘛么哦哈是有在和与就都也还又把被给让对从向很太我你他她它们这那个一不没")
+_FUNCTION_CHARS = frozenset(
+    "了的地得着过吗呢吧啊呀嘛么哦哈是有在和与就都也还又把被给让对从向很太我你他她它们这那个一不没"
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -91,7 +91,9 @@ def find_locations(text: str) -> tuple[Location, ...]:
     spans += _named(_COMMUNITY, "community", text)
     spans += _named(_ROAD, "road", text)
     spans += _named(_LANDMARK, "landmark", text, _LANDMARK_LEAD)
-    spans += [Location(m.group(), "building", m.start(), m.end()) for m in _BUILDING.finditer(text)]
+    spans += [
+        Location(m.group(), "building", m.start(), m.end()) for m in _BUILDING.finditer(text)
+    ]
     spans.sort(key=lambda s: (s.start, -(s.end - s.start)))
     kept: list[Location] = []
     for span in spans:
@@ -104,7 +106,8 @@ def find_locations(text: str) -> tuple[Location, ...]:
 
 
 def describe(locations: tuple[Location, ...], text: str) -> str | None:
-    """One readable place: neighbouring finds joined (龙泉小区 + 3号楼2单元 → 龙泉小区3号楼2单元)."""
+    """One readable place: neighbouring finds joined (龙泉小区 + 3号楼2单元 → 龙泉小区3号楼2单元),
+    each place once."""
     if not locations:
         return None
     groups: list[str] = []
