@@ -47,6 +47,7 @@ MAX_NEW_TICKETS = 5  # new tickets an hour from one resident before the rest are
 MAX_NEW_WORKER_TICKETS = 30  # riders report as they pass; the daily points cap limits gaming
 MAX_TEXT = 4000  # characters of a report kept on the ticket
 UNSURE_BELOW = 0.4  # report confidence under which the resident picks the category
+STRONG_EVIDENCE = 3.0  # lexicon points of one strong cue: a second problem really named
 CLOSE_RUNNER_UP = 0.75  # a runner-up with this share of the winner's score is "close"
 COMMON_CATEGORIES = ("sanitation", "road", "noise", "property", "safety", "traffic")
 
@@ -72,6 +73,12 @@ NOTHING_TO_READ = "您好，我没能看懂这条消息。请用文字描述遇�
 ASK_LOCATION = (
     "请告诉我具体位置，例如“龙泉小区3号楼”。也可以点输入框旁的📎发送位置。"
 )
+ASK_LOCATION_AGAIN = "请告诉我问题所在的小区、楼栋或路名，例如“龙泉小区3号楼”；不方便的话点“跳过”。"
+ASK_WHAT = "请具体说说遇到了什么问题、在哪里，例如“龙泉小区3号楼楼道灯坏了”。"
+CHINESE_ONLY = (
+    "您好，目前只能识别中文。请用中文描述遇到的问题和位置，例如“3号楼楼道灯坏了”。\n"
+    "Sorry, only Chinese messages can be handled for now."
+)
 ASK_CATEGORY = "为了转给对的人，请选择最接近的问题类别："
 ASK_DESCRIPTION = "收到照片。请用一句话描述一下问题，例如“楼道里堆满杂物”。"
 SLOW_DOWN = "您发送得有点快，请稍等一分钟再发。已发送的内容我们都记下了。"
@@ -87,6 +94,13 @@ ODD_KINDS = {
     "poll": "暂不支持投票消息，请用文字描述问题。",
     "other": "暂不支持这类消息，请用文字描述问题，也可以附上照片。",
 }
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+VAGUE_BELOW = 8  # Han characters: a shorter message naming no problem is asked what it is
+_DONT_KNOW = re.compile(r"不知道|不清楚|不确定|说不清|不记得了?")
+_PLACE_WORDS = re.compile(r"\d|[一二三四五六七八九十]+[号栋楼幢单层室]|小区|社区|花园|家园|新村|路|街|巷|"
+                          r"楼|栋|门口|附近|旁边|对面|广场|公园|学校|超市|市场")
+_NOT_FIXED = re.compile(r"没(?:有)?修好|还没修|没(?:有)?解决|还是(?:坏|不行|没|老样子)|又坏了|还没好|"
+                        r"根本没(?:有)?(?:修|处理|来)|没(?:有)?人来(?:修|处理)")
 _TICKET_NUMBER = re.compile(r"[#＃]\s*(\d{1,9})|(\d{1,9})\s*号?工单|工单\s*(\d{1,9})")
 GROUP_COMMANDS = {"bind", "bind_street", "unbind", "list", "t", "claim", "note", "done",
                   "reject", "recat", "stats", "merge", "unmerge", "invite"}
@@ -225,22 +239,20 @@ async def _on_text(turn: Turn, text: str) -> None:
             await turn.say("好的，已取消本次反映。如有需要随时再告诉我。")
             return
         if draft["awaiting"] == "location":
-            draft["location"] = text.strip()[:200]
-            turn.person.default_address = draft["location"]
-            turn.person.updated_at = turn.now
-            await _advance(turn, draft)
+            await _answer_location(turn, draft, text, result)
             return
-        if draft["awaiting"] == "description":
-            draft.update(_report_fields(result, text))
-            await _advance(turn, draft)
-            return
-        # Awaiting a category but the resident wrote more: one report, decided again.
-        combined = f"{draft['text']}\n{text}"[:MAX_TEXT]
+        # A description after a photo or a vague first message, or more words instead of a
+        # category button: one report, decided again on everything said.
+        combined = f"{draft['text']}\n{text}".strip()[:MAX_TEXT]
         draft.update(_report_fields(classifier.classify(combined), combined))
         await _advance(turn, draft)
         return
     if result.intent == "unknown":
         await turn.say(NOTHING_TO_READ)
+    elif not _HAN.search(text):
+        await turn.say(CHINESE_ONLY)
+    elif await _not_fixed(turn, text):
+        return
     elif result.intent == "greeting":
         await turn.say(GREETING, keyboard=_menu())
     elif result.intent == "thanks":
@@ -255,8 +267,50 @@ async def _on_text(turn: Turn, text: str) -> None:
             await _list_tickets(turn)
     elif result.intent == "cancel":
         await _cancel(turn)
+    elif not result.scores and len(_HAN.findall(text)) < VAGUE_BELOW:
+        await _ask_what(turn, text, result)
     else:
         await _start_report(turn, text, result, photos=[])
+
+
+async def _answer_location(
+    turn: Turn, draft: dict[str, Any], text: str, result: Classification
+) -> None:
+    """The answer to 请告诉我具体位置: a place is remembered as the default address; 好的 or 嗯
+    is not a place, and 不知道 is as good as 跳过."""
+    answer = text.strip()
+    if _DONT_KNOW.fullmatch(answer):
+        draft["location_skipped"] = True
+    elif result.location or _PLACE_WORDS.search(answer) or (
+        len(_HAN.findall(answer)) >= 4 and result.intent == "report"
+    ):
+        draft["location"] = answer[:200]
+        turn.person.default_address = draft["location"]
+        turn.person.updated_at = turn.now
+    else:
+        await turn.say(ASK_LOCATION_AGAIN,
+                       keyboard=inline([("跳过", f"loc:{draft['id']}:skip")]))
+        return
+    await _advance(turn, draft)
+
+
+async def _ask_what(turn: Turn, text: str, result: Classification) -> None:
+    """A report with nothing in it to act on (可以派人来看一下吗, 我要投诉): ask what and where
+    rather than offering categories for words that name no problem."""
+    await _start_report(turn, text, result, photos=[], awaiting="description")
+    await turn.say(ASK_WHAT)
+
+
+async def _not_fixed(turn: Turn, text: str) -> bool:
+    """还是没修好 typed instead of pressing 不满意: the resolved ticket is reopened with it."""
+    if not _NOT_FIXED.search(text):
+        return False
+    mine = await tickets.tickets_of(turn.session, turn.person, limit=5)
+    resolved = next((t for t in mine if t.status == "resolved"), None)
+    if resolved is None or resolved.number is None:
+        return False
+    await _reopen_with_note(turn, resolved.number, text)
+    return True
 
 
 def _remember_script(turn: Turn, text: str, result: Classification) -> None:
@@ -293,7 +347,8 @@ def _report_fields(result: Classification, text: str) -> dict[str, Any]:
 
 
 async def _start_report(
-    turn: Turn, text: str, result: Classification, *, photos: list[str]
+    turn: Turn, text: str, result: Classification, *, photos: list[str],
+    awaiting: str | None = None,
 ) -> None:
     draft: dict[str, Any] = {
         "id": int(turn.state.data.get("next_draft", 1)),
@@ -307,6 +362,10 @@ async def _start_report(
     }
     turn.state.data["next_draft"] = draft["id"] + 1
     draft.update(_report_fields(result, text))
+    if awaiting is not None:
+        draft["awaiting"] = awaiting
+        turn.state.name, turn.state.data["draft"] = DRAFT, draft
+        return
     await _advance(turn, draft)
 
 
@@ -389,8 +448,8 @@ async def _open(turn: Turn, draft: dict[str, Any]) -> None:
     limit = MAX_NEW_WORKER_TICKETS if person.role == "worker" else MAX_NEW_TICKETS
     if not draft["urgent"] and await _opened_last_hour(turn) >= limit:
         _hold(turn, draft["text"], draft["photos"])
-        await turn.say(f"您这一小时已反映了 {limit} 个问题，我们正在逐一处理，"
-                       "这条已记下。如是同一问题的新情况，请直接回复相应工单的消息。")
+        await turn.say(f"您这一小时已反映了 {limit} 个问题，我们正在逐一处理。为免重复，"
+                       "这条暂未建工单，请稍后再发送；如是已有工单的新情况，请直接回复那条工单消息。")
         return
     ticket = await tickets.open_ticket(
         session, reporter=person, category=category, text=draft["text"], now=turn.now,
@@ -403,6 +462,12 @@ async def _open(turn: Turn, draft: dict[str, Any]) -> None:
         await wishes.offer_for_ticket(turn, ticket)
     if draft["urgent"] and not (location_text or lat is not None):
         await turn.say(f"为尽快处置工单 #{ticket.number}，请直接回复这条消息告诉我们具体位置。",
+                       ticket_id=ticket.id)
+    others = [CATEGORIES[c] for c, score in draft.get("scores") or []
+              if c != category and c in CATEGORIES and score >= STRONG_EVIDENCE]
+    if others and source == "resident":
+        await turn.say(f"工单 #{ticket.number} 记下的是{category_label(category)}问题。您还提到了"
+                       f"{'、'.join(others[:3])}，如需分别处理，请再分开各发一条。",
                        ticket_id=ticket.id)
 
 
@@ -670,8 +735,9 @@ async def _cancel(turn: Turn) -> None:
         await turn.say(f"工单 #{ticket.number} {STATUS_LABELS[ticket.status]}，已无法撤回。"
                        "如问题已经解决，可以回复该工单的消息告诉工作人员。")
         return
+    said = ticket.text if len(ticket.text) <= 30 else ticket.text[:30] + "…"
     await turn.say(
-        f"确定撤回工单 #{ticket.number}（{category_label(ticket.category)}）吗？",
+        f"确定撤回工单 #{ticket.number}（{category_label(ticket.category)}：{_e(said)}）吗？",
         keyboard=inline([("确认撤回", f"w:{ticket.number}"), ("不撤回", f"wn:{ticket.number}")]),
         ticket_id=ticket.id,
     )

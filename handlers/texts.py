@@ -20,6 +20,8 @@ def _to_traditional() -> opencc.OpenCC:
 def localize(text: str, script: str) -> str:
     """`text` (Simplified) as the reader writes: unchanged, or Traditional for "traditional"."""
     if script == "traditional" and text:
+        # OpenCC cannot take a lone surrogate (UTF-16 debris in pasted text): drop it.
+        text = text.encode("utf-8", "ignore").decode("utf-8")
         converted = str(_to_traditional().convert(text))
         for wrong, right in _FIXES.items():
             converted = converted.replace(wrong, right)

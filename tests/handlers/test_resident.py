@@ -329,3 +329,57 @@ async def test_buttons_are_traditional_too_and_a_neutral_reply_keeps_the_script(
     resolved = chat.last(CHEN.id)
     assert "已辦結" in resolved.text
     assert [label for label, _ in resolved.buttons] == ["滿意", "基本滿意", "不滿意"]
+
+
+async def test_a_non_answer_to_the_place_question_is_not_taken_as_the_address(
+    chat: Conversation,
+) -> None:
+    await chat.says(LI, "楼道里的灯坏了好几天了，晚上黑乎乎的")
+    await chat.says(LI, "好的")
+    assert await _tickets(chat) == []
+    again = chat.last(LI.id)
+    assert "小区、楼栋或路名" in again.text and again.buttons[0][0] == "跳过"
+    await chat.says(LI, "不知道")
+    [ticket] = await _tickets(chat)
+    assert ticket.location_text is None
+    assert (await _person(chat, LI.id)).default_address is None
+
+
+async def test_a_message_naming_no_problem_is_asked_what_and_where(chat: Conversation) -> None:
+    await chat.says(LI, "我要投诉")
+    assert await _tickets(chat) == []
+    assert "具体说说遇到了什么问题" in chat.last(LI.id).text
+    assert chat.last(LI.id).buttons == []
+    await chat.says(LI, "团结西路8号门口的垃圾堆了一个星期没人清")
+    [ticket] = await _tickets(chat)
+    assert ticket.category == "sanitation"
+    assert ticket.text.startswith("我要投诉\n团结西路8号")
+
+
+async def test_english_only_is_asked_for_chinese_and_opens_nothing(chat: Conversation) -> None:
+    await chat.says(LI, "hello, the street light outside my building is broken")
+    assert "只能识别中文" in chat.last(LI.id).text
+    assert await _tickets(chat) == []
+
+
+async def test_still_not_fixed_in_words_reopens_the_resolved_ticket(chat: Conversation) -> None:
+    await chat.says(ZHANG, "龙泉小区3号楼门口的垃圾三天没人清运了")
+    number = (await _tickets(chat))[0].number
+    await chat.says(WANG, f"/done {number} 已清理", chat_id=LONGQUAN_GROUP)
+    await chat.says(ZHANG, "还是没修好，垃圾还在")
+    [ticket] = await _tickets(chat)
+    assert ticket.status == "in_progress" and ticket.reopen_count == 1
+    assert any("还是没修好" in t for t in chat.texts(LONGQUAN_GROUP))
+
+
+async def test_other_problems_in_one_message_are_named_back(chat: Conversation) -> None:
+    await chat.says(ZHANG, "龙泉小区2栋门口路灯坏了好几天，楼下还有人天天晚上跳广场舞吵死了，"
+                           "还有电瓶车在楼道里充电")
+    tickets = await _tickets(chat)
+    if not tickets:  # unsure between close categories: the resident picks one
+        await chat.presses(ZHANG, chat.last(ZHANG.id).buttons[0][1])
+        tickets = await _tickets(chat)
+    [ticket] = tickets
+    note = chat.last(ZHANG.id).text
+    assert f"工单 #{ticket.number}" in note and "分开各发一条" in note
+    assert CATEGORIES[ticket.category] not in note.split("您还提到了")[1]
