@@ -292,6 +292,7 @@ async def _bind(turn: Turn, args: str) -> None:
             grid.street_id = streets[0]
     await session.flush()
     group = await _group(turn)
+    was = (group.role, group.grid_id) if group is not None else None
     if group is None:
         group = GroupChat(chat_id=turn.event.chat_id, role="grid", grid_id=grid.id,
                           title=turn.event.chat_title, bound_by=turn.event.sender.id,
@@ -300,9 +301,23 @@ async def _bind(turn: Turn, args: str) -> None:
     else:
         group.role, group.grid_id, group.street_id = "grid", grid.id, None
         group.bound_by, group.bound_at = turn.event.sender.id, turn.now
+    await session.flush()
     shown = "、".join(grid.places or []) or "（未设置地点）"
-    await turn.say(f"本群已绑定为<b>{_e(grid.name)}</b>的工作群。覆盖：{_e(shown)}\n"
-                   "新工单会以卡片形式发到本群。发送 /help 查看命令。", script="simplified")
+    lines = [f"本群已绑定为<b>{_e(grid.name)}</b>的工作群。覆盖：{_e(shown)}",
+             "新工单会以卡片形式发到本群。发送 /help 查看命令。"]
+    if was is not None and was[0] == "street":
+        lines.append("注意：本群原是街道吹哨群，现在不再是；请在街道群发送 /bind_street。")
+    elif was is not None and was[1] not in (None, grid.id):
+        old = await session.get(Grid, was[1])
+        if old is not None and not await _has_group(turn, old.id):
+            lines.append(f"注意：{_e(old.name)}现在没有工作群，它的新工单会先发到街道吹哨群。")
+    await turn.say("\n".join(lines), script="simplified")
+
+
+async def _has_group(turn: Turn, grid_id: int) -> bool:
+    found = await turn.session.scalars(
+        select(GroupChat.chat_id).where(GroupChat.role == "grid", GroupChat.grid_id == grid_id))
+    return found.first() is not None
 
 
 async def _bind_street(turn: Turn, args: str) -> None:

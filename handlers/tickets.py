@@ -27,6 +27,7 @@ from sqlalchemy import (
     Table,
     and_,
     bindparam,
+    exists,
     func,
     insert,
     literal_column,
@@ -36,7 +37,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm import aliased, make_transient_to_detached
 
 from handlers import notify
 from handlers.texts import localize, localize_markup
@@ -271,11 +272,16 @@ _INSERT_TICKET = insert(cast(Table, Ticket.__table__))  # id: lastrowid on SQLit
 _INSERT_REPORTER = insert(cast(Table, TicketReporter.__table__))
 _INSERT_ATTACHMENT = insert(cast(Table, Attachment.__table__))
 _INSERT_EVENT = insert(cast(Table, TicketEvent.__table__))
-# The groups that get a ticket's card: its grid's, and at once the street's when urgent.
+# The groups that get a ticket's card: its grid's, and at once the street's when urgent or
+# when the grid has no group bound (a ticket nobody sees is a ticket lost).
+_GRID_GROUP = aliased(GroupChat)
 _CARD_GROUPS = or_(
     and_(GroupChat.role == "grid", GroupChat.grid_id == bindparam("grid_id")),
-    and_(bindparam("urgent", type_=Boolean()), GroupChat.role == "street",
-         or_(GroupChat.street_id.is_(None), GroupChat.street_id == bindparam("street_id"))),
+    and_(GroupChat.role == "street",
+         or_(GroupChat.street_id.is_(None), GroupChat.street_id == bindparam("street_id")),
+         or_(bindparam("urgent", type_=Boolean()),
+             ~exists().where(_GRID_GROUP.role == "grid",
+                             _GRID_GROUP.grid_id == bindparam("grid_id")))),
 )
 _TO_CARD_GROUPS = outbox.to_chats(select(GroupChat.chat_id).where(_CARD_GROUPS))
 # The same cards and the reporter's confirmation in one statement (the hot path again).

@@ -446,3 +446,22 @@ async def test_phone_numbers_and_names_in_the_words_are_masked_for_the_group(
     await chat.says(ZHANG, "我住12楼，座机 010-62345678，有事打这个", reply_to=chat.last(ZHANG.id))
     relayed = chat.last(LONGQUAN_GROUP)
     assert "居民补充" in relayed.text and "62345678" not in relayed.text
+
+
+async def test_a_grid_without_a_group_sends_its_cards_to_the_street(chat: Conversation) -> None:
+    await chat.says(ADMIN, "/unbind", chat_id=TUANJIE_GROUP)
+    await chat.says(LI, "团结西路8号门口的垃圾堆了一个星期没人清")
+    async with chat.database.sessionmaker() as session:
+        number = (await session.scalars(select(Ticket.id))).one()
+    card = chat.card(STREET_GROUP, number)
+    await chat.presses(WANG, card.button("接单"), chat_id=STREET_GROUP)
+    async with chat.database.sessionmaker() as session:
+        assert (await session.get(Ticket, number)).status == "claimed"  # type: ignore[union-attr]
+    assert chat.to(LONGQUAN_GROUP) == []
+
+
+async def test_rebinding_a_group_warns_what_it_leaves_behind(chat: Conversation) -> None:
+    await chat.says(ADMIN, "/bind 南湖网格 南湖小区", chat_id=STREET_GROUP)
+    assert "原是街道吹哨群" in chat.last(STREET_GROUP).text
+    await chat.says(ADMIN, "/bind 南湖网格", chat_id=TUANJIE_GROUP)
+    assert "团结网格现在没有工作群" in chat.last(TUANJIE_GROUP).text
