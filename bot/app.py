@@ -196,11 +196,16 @@ def load_classifier(settings: Settings) -> Classifier:
     return classifier
 
 
+def configure_logging(settings: Settings) -> None:
+    """Logs at the configured level, with the token and residents' personal data masked."""
+    from bot import logs
+
+    token = settings.telegram_bot_token
+    logs.configure(settings.log_level, [token.get_secret_value()] if token else [])
+
+
 def run_bot(settings: Settings, webhook: Webhook | None = None) -> int:
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(settings)
     try:
         handle = handle_update
     except RuntimeError as exc:
@@ -222,7 +227,11 @@ def run_bot(settings: Settings, webhook: Webhook | None = None) -> int:
         finally:
             await bot.close()
 
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    except Exception:  # through logging, so the traceback is redacted like every other line
+        log.exception("the bot stopped")
+        return 1
     return 0
 
 

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import os
 import signal
-import sys
 
+from bot import logs
 from bot.app import IntakeBot, Webhook, load_classifier
 from bot.settings import Settings
 from storage.db import Database
@@ -42,6 +41,10 @@ async def main(settings: Settings) -> None:
 
 
 if __name__ == "__main__":
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    settings = Settings()
+    token = settings.telegram_bot_token
+    # As `intake run` logs, but quieter unless told: the tests read stderr only when it fails.
+    logs.configure(os.environ.get("INTAKE_LOG_LEVEL", "WARNING"),
+                   [token.get_secret_value()] if token else [])
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(main(Settings()))
+        asyncio.run(main(settings))
