@@ -3,18 +3,23 @@ connection, and counts of what the database holds."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import itertools
+import socket
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import func, select
 
+from bot.app import IntakeBot, Webhook
+from bot.pacing import Limits
 from handlers.events import Incoming, Person
 from storage.db import READ_ONLY, Database
 from storage.models import OutboxRow, ProcessedUpdate, Ticket, TicketEvent, TicketReporter
+from tests.e2e.support import settings_for
 
 _update_ids = itertools.count(50_000)
 
@@ -61,3 +66,31 @@ async def counts(database: Database) -> dict[str, int]:
             result[name] = int((await session.execute(
                 select(func.count()).select_from(model))).scalar_one())
         return result
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.asynccontextmanager
+async def running_bot(fake, framework, tmp_path, classifier,
+                      webhook: Webhook | None = None) -> AsyncIterator[IntakeBot]:
+    """The real bot on the fake Bot API server, on a SQLite file with a 50 ms busy timeout."""
+    path = tmp_path / "bot.db"
+    settings = settings_for(fake.base_url, fake.token, path, framework)
+    database = Database(f"sqlite+aiosqlite:///{path}", busy_timeout_ms=50)
+    bot = IntakeBot(settings, classifier=classifier, limits=Limits.unlimited(),
+                    dispatcher_options={"sweep_every": 0.2, "backoff_base": 0.05},
+                    database=database)
+    await bot.start()
+    task = asyncio.ensure_future(bot.run(webhook))
+    try:
+        if webhook is not None:
+            await fake.wait_for(lambda: fake.webhook is not None, what="setWebhook")
+        yield bot
+    finally:
+        bot.stop()
+        await asyncio.wait_for(task, 10)
+        await bot.close()

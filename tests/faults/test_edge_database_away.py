@@ -5,49 +5,22 @@ opens its ticket, once. Webhook and polling, on both frameworks."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import socket
-from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.app import IntakeBot, Webhook
-from bot.pacing import Limits
+from bot.app import Webhook
 from handlers.app import BUSY_TEXT
-from storage.db import Database
-from tests.e2e.support import settings_for
 from tests.fakebotapi import message_update
-from tests.faults.support import counts, report_text, sqlite_write_locked
+from tests.faults.support import (
+    counts,
+    free_port,
+    report_text,
+    running_bot,
+    sqlite_write_locked,
+)
 
 pytestmark = pytest.mark.faults
 RESIDENT = 4101
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextlib.asynccontextmanager
-async def running_bot(fake, framework, tmp_path, classifier,
-                      webhook: Webhook | None = None) -> AsyncIterator[IntakeBot]:
-    path = tmp_path / "bot.db"
-    settings = settings_for(fake.base_url, fake.token, path, framework)
-    database = Database(f"sqlite+aiosqlite:///{path}", busy_timeout_ms=50)
-    bot = IntakeBot(settings, classifier=classifier, limits=Limits.unlimited(),
-                    dispatcher_options={"sweep_every": 0.2, "backoff_base": 0.05},
-                    database=database)
-    await bot.start()
-    task = asyncio.ensure_future(bot.run(webhook))
-    try:
-        if webhook is not None:
-            await fake.wait_for(lambda: fake.webhook is not None, what="setWebhook")
-        yield bot
-    finally:
-        bot.stop()
-        await asyncio.wait_for(task, 10)
-        await bot.close()
 
 
 def busy_replies(fake) -> list[object]:
@@ -62,7 +35,7 @@ def ticket_replies(fake) -> list[object]:
 async def test_webhook_answers_503_while_locked_and_takes_the_redelivery(
     fake, framework, tmp_path, classifier
 ):
-    port = _free_port()
+    port = free_port()
     webhook = Webhook(f"http://127.0.0.1:{port}/hook", "127.0.0.1", port)
     async with running_bot(fake, framework, tmp_path, classifier, webhook) as bot:
         update = message_update(RESIDENT, text=report_text(0))
