@@ -816,6 +816,9 @@ async def _press(turn: Turn, press: Callback) -> Handled:
             return Handled(EXPIRED)
         if score == 1:
             ticket = await tickets.require_ticket(turn.session, number)
+            reporters = await tickets.reporters(turn.session, ticket.id)
+            if turn.person.id not in {p.id for p in reporters}:
+                return Handled(f"工单 #{number} 不是您反映的，无法评价。", callback_alert=True)
             if ticket.status != "resolved":
                 return Handled(f"工单 #{number} {STATUS_LABELS[ticket.status]}，无需评价",
                                callback_alert=True)
