@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from bot.console import RESIDENT, STAFF, Console, run_console
+from bot.console import DEMO_BIND, RESIDENT, STAFF, Console, run_console
 from handlers.app import Handled, Services
 from storage import outbox
 from storage.db import Database
@@ -96,5 +96,7 @@ async def test_run_console_reads_lines_until_the_end(services):
     bot = Bot()
     await run_console(services, bot, stdin=io.StringIO("你好\n/quit\n不会发出\n"),
                       write=out.append)
-    assert [e.text for e in bot.events] == ["你好"]
+    # On a fresh database the staff group is bound to a sample grid first, as its admin.
+    assert [e.text for e in bot.events] == [DEMO_BIND, "你好"]
+    assert bot.events[0].chat_id == STAFF.chat_id
     assert any("离线控制台" in line for line in out)
