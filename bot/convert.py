@@ -23,7 +23,7 @@ _OPAQUE_KINDS: tuple[Kind, ...] = (
 def person(user: Any) -> Person:
     return Person(
         id=int(user.id),
-        name=user.full_name,
+        name=user.full_name or "",  # PTB's is None for an empty first name
         username=user.username,
         language_code=user.language_code,
         is_bot=bool(user.is_bot),
