@@ -82,7 +82,7 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("垃圾", "thing", ("垃圾堆", "生活垃圾", "垃圾")),
     ("垃圾桶", "thing", ("垃圾桶", "垃圾箱", "果皮箱", "分类桶")),
     ("充电桩", "thing", ("充电桩", "充电插座", "充电口", "充电设施", "充电插口", "充电器")),
-    ("斑马线", "thing", ("斑马线", "人行横道")),
+    ("斑马线", "thing", ("斑马线", "人行横道线", "人行横道")),
     ("减速带", "thing", ("减速带", "减速坎", "减速垄")),
     ("护栏", "thing", ("护栏", "栏杆", "隔离栏")),
     ("树", "thing", ("行道树", "大树", "树木", "树")),
@@ -110,16 +110,23 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("ktv", "thing", ("ktv", "卡拉ok", "唱歌", "唱k")),
     ("狗叫", "thing", ("狗叫", "犬吠")),
     ("吵架", "thing", ("吵架", "打架", "争吵", "打骂")),
-    ("油烟", "thing", ("油烟", "烧烤", "烟熏火燎")),
+    ("烧烤", "thing", ("烧烤摊", "烧烤店", "烧烤", "撸串", "夜宵摊")),
+    ("油烟机", "thing", ("油烟机", "排烟机", "排风扇", "风机")),
     ("流浪狗", "thing", ("流浪狗", "野狗", "流浪猫狗")),
-    # faults
+    # faults: two different faults of one thing are two problems (烧烤摊油烟大 / 烧烤摊划拳吵;
+    # 电梯很臭 / 电梯按钮没反应)
     ("坏", "fault", ("坏了", "坏掉", "损坏", "故障", "用不了", "不能用", "没法用", "失灵",
-                    "停运", "停着不动", "不动了", "不亮", "没亮", "黑了", "黑着", "黑漆漆",
-                    "黑乎乎", "灭了", "断了", "不灵", "坏")),
+                    "停运", "停着不动", "不动了", "没反应", "不好使", "不管用", "不亮", "没亮",
+                    "黑了", "黑着", "黑漆漆", "黑乎乎", "灭了", "断了", "不灵", "坏")),
     ("臭", "fault", ("臭气熏天", "臭烘烘", "臭味", "臭气", "发臭", "恶臭", "异味", "气味",
                     "味道", "反味", "返味", "骚味", "难闻", "熏得", "熏人", "霉味", "臭")),
     ("吵", "fault", ("噪音", "噪声", "扰民", "声音太大", "声音特别大", "声音很大", "声音大",
-                    "太响", "很响", "好响", "震天响", "吵闹", "吵")),
+                    "太响", "很响", "好响", "震天响", "响个不停", "吵闹", "吵", "响")),
+    ("烟", "fault", ("油烟", "烟熏火燎", "冒烟", "浓烟", "烟雾", "烟味", "呛人", "呛得")),
+    ("闪", "fault", ("一闪一闪", "忽明忽暗", "忽亮忽灭", "时亮时灭", "时亮时不亮", "闪烁",
+                    "闪个不停", "乱闪")),
+    ("褪色", "fault", ("磨没了", "磨掉了", "磨平了", "磨损", "褪色", "掉色", "看不清")),
+    ("咬", "fault", ("咬伤", "咬人", "咬", "扑人", "追人")),
     ("堵", "fault", ("堵车", "拥堵", "堵塞", "堵死", "堵住", "堵得", "堵成", "不通", "排水不畅",
                     "不畅", "走不动", "走不过去", "过不去", "堵")),
     ("超速", "fault", ("开得飞快", "飞快", "超速", "开得快", "开太快", "开得很快")),
@@ -127,7 +134,8 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("冒水", "fault", ("返水", "冒水", "冒出来", "往外冒", "冒污水", "外溢")),
     ("漏", "fault", ("漏水", "渗水", "漏雨", "滴水", "渗到", "渗", "漏")),
     ("坑", "fault", ("坑坑洼洼", "坑洼", "塌陷", "塌了", "下陷", "大坑", "坑", "洞")),
-    ("满", "fault", ("满出来", "溢出来", "溢出", "堆满了", "塞满", "满了", "满")),
+    ("满", "fault", ("满出来", "溢出来", "溢出", "堆满了", "堆满", "堆了", "堆着", "堆放",
+                    "乱堆", "塞满", "满了", "满")),
     ("收", "fault", ("没人收", "没人清理", "没人清", "没人打扫", "没人倒", "没人拉", "不清运",
                     "清运", "不收")),
     ("乱停", "fault", ("乱停乱放", "乱停", "乱放", "占道", "停满", "乱摆")),
@@ -141,18 +149,23 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("高空抛物", "fault", ("高空抛物", "往下扔", "往楼下扔", "扔东西", "从楼上扔", "楼上乱扔",
                          "从楼上乱扔", "楼上扔", "抛物")),
     ("小广告", "fault", ("小广告", "牛皮癣", "乱贴", "贴满", "贴广告", "乱张贴")),
-    ("停水", "fault", ("停水", "没有水", "没水", "断水", "没自来水")),
-    ("停电", "fault", ("停电", "没有电", "没电", "断电", "跳闸")),
+    ("停水", "fault", ("停水", "没有水", "没水", "断水", "断了水", "没自来水", "自来水停",
+                      "水停了", "停了水")),
+    ("停电", "fault", ("停电", "没有电", "没电", "断电", "跳闸", "电停了")),
     ("涨价", "fault", ("乱涨", "涨价", "涨了", "上涨", "乱收费")),
     ("没露面", "fault", ("没出门", "没见到", "几天没见", "没见", "没露面", "不见人", "没动静")),
     ("裸露", "fault", ("裸露", "露在外面", "露出来")),
     ("松", "fault", ("松动", "松了", "翘起来", "晃")),
     # words: one spelling for one thing, no more
     ("电动车", "word", ("电瓶车", "电动自行车", "小电驴", "电驴", "电摩", "电动车")),
-    ("充电", "word", ("充不了电", "充不进电", "充不上电", "充电")),
+    # charging where it must not be (楼道里充电) is a fault; a charger that will not charge is
+    # told of the charger (充电桩 holds 充电)
+    ("私充", "fault", ("充电",)),
+    ("充电", "word", ("充不了电", "充不进电", "充不上电")),
     ("接送", "word", ("接孩子", "送孩子", "接送孩子", "放学", "上学")),
     ("不管", "word", ("不作为", "不管", "不理", "没人来", "不来修", "打不通", "不处理", "没人管")),
     ("怪声", "word", ("异响", "异常响声", "怪声")),
+    ("影响", "word", ("影响", "响应")),  # not a noise (响)
     ("地砖", "word", ("砖头", "地砖", "路砖")),
     ("脏", "fault", ("太脏", "脏得", "脏兮兮", "很脏", "脏")),
     ("污水", "word", ("臭水", "污水", "脏水")),
@@ -160,7 +173,9 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 _CONCEPT_OF = {word: (name, kind) for name, kind, words in _CONCEPTS for word in words}
 _CONCEPT_WORDS = re.compile("|".join(sorted(map(re.escape, _CONCEPT_OF), key=len, reverse=True)))
 # Faults that one problem is told with: a full bin and a blocked passage are one complaint.
-_RELATED_FAULTS = (frozenset({"满", "堵", "乱停"}), frozenset({"堵", "冒水", "臭"}))
+_RELATED_FAULTS = (frozenset({"满", "堵", "乱停"}), frozenset({"堵", "冒水", "臭"}),
+                   frozenset({"烟", "臭"}), frozenset({"坏", "闪"}))
+_KIND_OF = {name: kind for name, kind, _ in _CONCEPTS}
 _GENERIC_PLACE = re.compile(r"(?:小区|社区)$")
 # What turns a name into another estate's: 南湖 + 花园 is not 南湖(小区).
 _ANOTHER_ESTATE = re.compile(
@@ -301,10 +316,17 @@ def _same_numbers(a: _Profile, b: _Profile) -> bool:
 def _said_by(word: str, other: frozenset[str]) -> float:
     """1 when the other report says the word too, or a word holding it (灯 in 路灯); a part of
     it or a near spelling (rapidfuzz) counts in part; words that merely share a character
-    do not (楼道灯 is not 路灯)."""
-    if word in other or any(word in o for o in other):
+    do not (楼道灯 is not 路灯). A fault is not said by a thing whose name holds it (充电, charging
+    in a corridor, is not 充电桩, the charger)."""
+    if word in other:
         return 1.0
-    part = min(1.0, sum(len(o) for o in other if o in word) / len(word))  # 飞线+充电
+
+    def holds(long: str, short: str) -> bool:
+        return short in long and {_KIND_OF.get(long), _KIND_OF.get(short)} != {"thing", "fault"}
+
+    if any(holds(o, word) for o in other):
+        return 1.0
+    part = min(1.0, sum(len(o) for o in other if holds(word, o)) / len(word))  # 飞线+充电
     near = max((fuzz.ratio(word, o) for o in other if len(o) == len(word) > 2), default=0.0)
     return max(part, near / 100 if near >= 75 else 0.0)
 

@@ -21,7 +21,8 @@ from handlers.dedup import (
 from intents import Classifier
 
 DATA = Path(__file__).resolve().parent.parent / "data"
-PAIRS = (DATA / "dup_pairs.jsonl", DATA / "dup_pairs_holdout2.jsonl")
+PAIRS = (DATA / "dup_pairs.jsonl", DATA / "dup_pairs_holdout2.jsonl",
+         DATA / "dup_pairs_holdout3.jsonl")
 NOW = datetime(2025, 5, 20, 9, 0, tzinfo=UTC)
 
 
@@ -63,37 +64,43 @@ def _measure(finder: DuplicateFinder, rows: list[dict]) -> tuple[float, float, i
 def pairs() -> list[dict]:
     rows = [json.loads(line) for path in PAIRS
             for line in path.read_text(encoding="utf-8").splitlines() if line]
-    assert len(rows) >= 190
+    assert len(rows) >= 260
     return rows
 
 
 def test_the_labelled_set_is_balanced_and_hard(pairs: list[dict]) -> None:
     negatives = [p for p in pairs if not p["same"]]
     assert len(negatives) >= 50 and len(pairs) - len(negatives) >= 50
-    assert {p["split"] for p in pairs} == {"tune", "holdout", "holdout2"}
+    assert {p["split"] for p in pairs} == {"tune", "holdout", "holdout2", "holdout3"}
     assert sum(p["split"] == "holdout2" for p in pairs) >= 60
+    holdout3 = [p for p in pairs if p["split"] == "holdout3"]
+    assert len(holdout3) >= 70 and abs(2 * sum(p["same"] for p in holdout3) - len(holdout3)) <= 2
 
 
 def test_duplicate_precision_and_recall(finder: DuplicateFinder, pairs: list[dict]) -> None:
     """Run with -s to see the figures. THRESHOLD was chosen on `tune`; the problem-word table
-    (things and faults) was built on `tune` and `holdout`, so both are seen. `holdout2` was
-    written and committed before that table and measured once it was fixed: its figures are
-    the honest estimate, and it is not to be tuned on."""
+    (things and faults) was built on `tune` and `holdout`, and its last round (faults of one
+    thing told apart: 油烟 / 吵, 臭 / 没反应; 充电 is not 充电桩; residents' words for one fault)
+    on the errors of `holdout2`, so all three are seen. `holdout3` was written and committed
+    before that round and measured once it was fixed: its figures are the honest estimate, and
+    it is not to be tuned on."""
     figures = {}
-    for split in ("tune", "holdout", "holdout2", "all"):
+    for split in ("tune", "holdout", "holdout2", "holdout3", "all"):
         rows = [p for p in pairs if split in ("all", p["split"])]
         figures[split] = _measure(finder, rows)
         p, r, tp, fp, fn = figures[split]
         print(f"\nduplicates {split:8} n={len(rows):3} precision {p:.3f} recall {r:.3f} "
               f"(tp {tp} fp {fp} fn {fn}, threshold {THRESHOLD})")
-    for split in ("tune", "holdout", "all"):
+    for split in ("tune", "holdout", "holdout2", "all"):
         precision, recall = figures[split][:2]
         assert precision >= 0.95 and recall >= 0.8, split
-    # The unseen batch misses the precision target (0.903 / 0.824 when first measured: three
-    # wrong merges in 68 pairs). A floor under what is true, so a change that loses more of
-    # what was never tuned for is noticed; raise it when a new method earns it on a new batch.
-    holdout2_p, holdout2_r = figures["holdout2"][:2]
-    assert holdout2_p >= 0.9 and holdout2_r >= 0.8
+    # The unseen batch misses both targets: 0.903 / 0.778 when first measured (tp 28, fp 3,
+    # fn 8 of 73 pairs: one fault of one thing not told apart from another, 不亮 / 时间太短,
+    # 瓷砖掉 / 乱涂乱画, 小广告 / 歪了; and paraphrases with no shared word, 弹琴 / 练钢琴,
+    # 道闸 / 栏杆, 树枝 / 树杈). A floor under what is true, so a change that loses more of what
+    # was never tuned for is noticed; raise it when a new method earns it on a new batch.
+    holdout3_p, holdout3_r = figures["holdout3"][:2]
+    assert holdout3_p >= 0.9 and holdout3_r >= 0.75
 
 
 # --- what must never merge ------------------------------------------------------------------
@@ -116,6 +123,11 @@ def test_duplicate_precision_and_recall(finder: DuplicateFinder, pairs: list[dic
         (("和平里广场舞太吵", "和平里广场"), ("和平里有家KTV半夜唱歌太吵", "和平里")),
         (("金桥新村东门路灯不亮", "金桥新村东门"), ("金桥新村东门门禁坏了", "金桥新村东门")),
         (("东风路工地夜间施工", "东风路"), ("东风路工地渣土车把路弄得很脏", "东风路")),
+        # one thing, two faults: smoke and noise of one stall, a smell and dead buttons of one lift
+        (("和平里夜市烧烤摊油烟熏人", "和平里"), ("和平里夜市烧烤摊半夜吵闹", "和平里")),
+        (("9号楼电梯里有股臭味", "9号楼"), ("9号楼电梯按钮按了没反应", "9号楼")),
+        # charging in a corridor is not the charger in the shed
+        (("7幢楼道里有人给电瓶车充电", "7幢"), ("7幢车棚的充电桩坏了", "7幢")),
         # two estates whose names start alike
         (("南湖小区3栋门口的路灯不亮了", None), ("南湖花园那边一整排路灯都是坏的", None)),
     ],
@@ -140,6 +152,10 @@ def test_different_things_never_merge(
         # the same fault, the thing named by one of them only (a flat is as good as a place)
         (("金桥新村2幢401漏水到楼下", "金桥新村2幢401"),
          ("金桥新村2幢401家里水管漏了，水渗到我家", "金桥新村2幢401")),
+        # residents' words for one fault or one thing
+        (("和平里6栋停水了", "和平里6栋"), ("和平里六栋的自来水停了", "和平里六栋")),
+        (("解放路上那盏路灯一闪一闪的", "解放路"), ("解放路路灯忽明忽暗", "解放路")),
+        (("幸福小区有条野狗咬人", "幸福小区"), ("幸福小区的流浪狗把人咬伤了", "幸福小区")),
         # 东门 then 路灯 is not a road called 东门路
         (("金桥新村东门外路灯不亮", "金桥新村东门"), ("金桥新村东门外面的灯黑着，晚上很不安全", "金桥新村东门")),
     ],
