@@ -10,14 +10,30 @@ not 搭了: the 了 proves nothing).
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import re
 import unicodedata
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
-from pypinyin.pinyin_dict import pinyin_dict
 from rapidfuzz import fuzz
+
+
+@lru_cache(maxsize=1)
+def _readings() -> dict[int, str]:
+    """pypinyin's table of each character's readings (code point → "lā,là"), read from the
+    package's data file. Importing `pypinyin` itself would also load its phrase dictionary
+    (about 55 MB of memory) that matching single characters never uses."""
+    spec = importlib.util.find_spec("pypinyin")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("pypinyin is not installed")
+    table = Path(next(iter(spec.submodule_search_locations))) / "pinyin_dict.json"
+    return {int(code): readings for code, readings in json.loads(table.read_text("utf-8")).items()}
+
 
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
 _HAN_WORD = re.compile(r"^[\u4e00-\u9fff]{2,6}$")
@@ -55,6 +71,7 @@ class SoundIndex:
         """`is_common` tells a word residents write on purpose (jieba frequency, a stop list):
         a window that is one is never taken for a typo."""
         self._is_common = is_common or (lambda _: False)
+        self._readings = _readings()
         self._syllables: dict[str, str] = {}
         self._trie: dict[str, Any] = {}
         for word in sorted(set(words)):
@@ -67,7 +84,7 @@ class SoundIndex:
     def syllable(self, char: str) -> str:
         cached = self._syllables.get(char)
         if cached is None:
-            readings = pinyin_dict.get(ord(char))
+            readings = self._readings.get(ord(char))
             cached = _strip_tone(readings.split(",")[0]) if readings else char
             for pattern, repl in _BLUR:
                 cached = pattern.sub(repl, cached)
