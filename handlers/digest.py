@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import functools
-import html
 import io
 import logging
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import stats
 from handlers.notify import category_label
+from handlers.texts import escape as _e
 from storage import outbox
 from storage.db import READ_ONLY
 from storage.models import OPEN_STATUSES, Digest, Grid, GroupChat, Street, Ticket
@@ -67,10 +67,6 @@ class DigestContent:
     chart: Chart
     report: stats.Report  # today's figures, for tests and callers that want the numbers
     overdue: list[int]
-
-
-def _e(text: str | None) -> str:
-    return html.escape(text or "", quote=False)
 
 
 def _rate(value: float | None) -> str:

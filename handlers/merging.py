@@ -9,19 +9,14 @@ Framework-free, like the rest of `handlers/`; the group may act only on its own 
 
 from __future__ import annotations
 
-import html
-
 from handlers import tickets
-from handlers.notify import local_time
+from handlers.notify import local_time, mask_name, mask_personal
+from handlers.texts import escape as _e
 from handlers.turn import Turn
 from storage.models import STATUS_LABELS, Ticket
 
 USAGE = ("用法：/unmerge 42 查看 #42 的同题关注居民；/unmerge 42 2 把第 2 位拆成新工单；"
          "/unmerge 43 取消 #43 的合并")
-
-
-def _e(text: str | None) -> str:
-    return html.escape(text or "", quote=False)
 
 
 async def _ticket_here(turn: Turn, number: int) -> Ticket:
@@ -55,7 +50,7 @@ async def unmerge(turn: Turn, args: str) -> None:
     own = await tickets.split_follower(
         turn.session, number, person=follower.person, now=turn.now, actor=turn.person,
         rules=turn.services.config.rules)
-    await turn.say(f"已将{_e(follower.person.display_name)}的反映从工单 #{number} 拆出，"
+    await turn.say(f"已将{_e(mask_name(follower.person.display_name))}的反映从工单 #{number} 拆出，"
                    f"新工单 #{own.number}。", script="simplified")
 
 
@@ -79,8 +74,8 @@ async def _list(turn: Turn, ticket: Ticket, joined: list[tickets.Follower]) -> N
     lines = [f"工单 #{ticket.number} 的同题关注居民："]
     for i, follower in enumerate(joined, 1):
         said = follower.text[:60] or "（仅照片）"
-        lines.append(f"{i}. {_e(follower.person.display_name)} · "
-                     f"{local_time(follower.joined_at, tz)}：{_e(said)}")
+        lines.append(f"{i}. {_e(mask_name(follower.person.display_name))} · "
+                     f"{local_time(follower.joined_at, tz)}：{_e(mask_personal(said))}")
     lines.append(f"如不是同一问题，发送 /unmerge {ticket.number} 序号 拆成新工单，"
                  f"例如 /unmerge {ticket.number} 1")
     await turn.say("\n".join(lines), ticket_id=ticket.id, script="simplified")

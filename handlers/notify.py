@@ -8,13 +8,13 @@ far below Telegram's 64 bytes.
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from handlers.texts import escape as _e
 from intents.model import CATEGORIES
 from storage.models import RATING_LABELS, STATUS_LABELS
 
@@ -93,10 +93,6 @@ def local_time(at: datetime, tz: str) -> str:
 
 def category_label(category: str) -> str:
     return CATEGORIES.get(category, category)
-
-
-def _e(text: str | None) -> str:
-    return html.escape(text or "", quote=False)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ something is sent; a rejected report, or one merged into another, earns nothing.
 
 from __future__ import annotations
 
-import html
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.app import Config, Handled
 from handlers.keyboards import Callback, inline
 from handlers.notify import local_time, mask_name
+from handlers.texts import escape as _e
 from handlers.turn import Turn
 from handlers.workers import (
     Button,
@@ -43,10 +43,6 @@ from storage.models import (
     Ticket,
     TicketReporter,
 )
-
-
-def _e(text: str | None) -> str:
-    return html.escape(text or "", quote=False)
 
 
 def _script(turn: Turn) -> str | None:

@@ -8,7 +8,6 @@ report. Every reply is short, polite, in the resident's script, and names the ti
 
 from __future__ import annotations
 
-import html
 import re
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,6 +21,7 @@ from handlers.dedup import Candidate, NewReport
 from handlers.keyboards import Callback, inline, parse_callback
 from handlers.notify import category_label, local_time, mask_personal
 from handlers.routing import grid_area, route
+from handlers.texts import escape as _e
 from handlers.texts import localize
 from handlers.turn import Turn
 from intents.model import CATEGORIES, Classification
@@ -109,10 +109,6 @@ COMMUNITY_COMMANDS = {**workers.PRIVATE_COMMANDS, **wishes.PRIVATE_COMMANDS,
                       **points.PRIVATE_COMMANDS}
 COMMUNITY_BUTTONS = {**workers.PRIVATE_BUTTONS, **wishes.PRIVATE_BUTTONS,
                      **points.PRIVATE_BUTTONS}
-
-
-def _e(text: str | None) -> str:
-    return html.escape(text or "", quote=False)
 
 
 async def on_private(turn: Turn) -> Handled:

@@ -18,7 +18,6 @@ sends each reminder, whistle or digest, and a process killed mid-tick loses noth
 
 from __future__ import annotations
 
-import html
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -30,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers import digest, tickets
 from handlers.keyboards import inline
 from handlers.notify import category_label, format_duration, local_time, mask_personal
+from handlers.texts import escape as _e
 from storage import outbox
 from storage.db import READ_ONLY
 from storage.models import (
@@ -184,10 +184,6 @@ async def _any_street_group(services: Services) -> bool:
     async with services.sessionmaker() as session:
         await session.connection(execution_options=READ_ONLY)
         return bool(await session.scalar(select(exists().where(GroupChat.role == "street"))))
-
-
-def _e(text: str | None) -> str:
-    return html.escape(text or "", quote=False)
 
 
 async def _whistle_text(

@@ -8,7 +8,6 @@ a notice or a prompt the bot posted. A group acts only on tickets of the grid it
 
 from __future__ import annotations
 
-import html
 from datetime import timedelta
 
 from sqlalchemy import delete, select, update
@@ -17,6 +16,7 @@ from handlers import merging, points, tickets, wishes, workers
 from handlers.app import Handled
 from handlers.keyboards import Callback, inline, parse_callback
 from handlers.notify import category_label, local_time, mask_personal
+from handlers.texts import escape as _e
 from handlers.turn import Turn
 from intents.model import CATEGORIES
 from storage.models import (
@@ -58,10 +58,6 @@ STAFF_HELP = (
     "管理员：/bind 网格名 地点1,地点2 · /bind_street · /unbind · /shop_add 商品 积分 库存\n"
     "回复工单卡片即可与居民对话。"
 )
-
-
-def _e(text: str | None) -> str:
-    return html.escape(text or "", quote=False)
 
 
 async def on_group(turn: Turn) -> Handled:
@@ -235,7 +231,7 @@ async def _relay_to_residents(turn: Turn, ticket: Ticket, text: str, photos: lis
     for person in await tickets.reporters(turn.session, ticket.id):
         if photos:
             await turn.send_photos(photos, words, chat_id=person.telegram_id,
-                                   ticket_id=ticket.id)
+                                   ticket_id=ticket.id, script=person.script)
         else:
             await turn.say(words + "\n（直接回复本消息即可答复）", chat_id=person.telegram_id,
                            ticket_id=ticket.id, script=person.script)

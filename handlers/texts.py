@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from functools import lru_cache
 from typing import Any
 
@@ -9,6 +10,11 @@ import opencc
 
 # Where OpenCC's character conversion picks the wrong one of two Traditional forms.
 _FIXES = {"回複": "回覆"}
+
+
+def escape(text: str | None) -> str:
+    """People's words for a message sent with parse_mode HTML (quotes need no escaping there)."""
+    return html.escape(text or "", quote=False)
 
 
 @lru_cache(maxsize=1)

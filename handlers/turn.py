@@ -39,24 +39,31 @@ class Turn:
         script: str | None = None,
     ) -> None:
         """Queue an HTML message (text already escaped where it quotes people) in the reader's
-        script: the sender's, unless `script` names another reader's."""
-        reader = script or self.person.script
+        script: `script` when given, else the sender's in their own private chat and
+        Simplified in a group."""
+        to = self.event.chat_id if chat_id is None else chat_id
+        reader = script or self._reader(to)
         payload: dict[str, Any] = {"text": localize(text, reader), "parse_mode": "HTML"}
         if keyboard:
             payload["reply_markup"] = localize_markup(keyboard, reader)
         await outbox.enqueue(
-            self.session, chat_id=self.event.chat_id if chat_id is None else chat_id,
+            self.session, chat_id=to,
             method="sendMessage", payload=payload, ticket_id=ticket_id, purpose=purpose,
             reply_to_purpose=reply_to_purpose, now=self.now,
         )
 
+    def _reader(self, chat_id: int) -> str:
+        return self.person.script if chat_id == self.person.telegram_id else "simplified"
+
     async def send_photos(
         self, photos: list[str], caption: str, *, chat_id: int, ticket_id: int | None = None,
-        reply_to_purpose: str | None = None,
+        reply_to_purpose: str | None = None, script: str | None = None,
     ) -> None:
-        """One photo, or an album of up to ten, with `caption` on the first."""
+        """One photo, or an album of up to ten, with `caption` on the first, in the reader's
+        script (as `say`)."""
         if not photos:
             return
+        caption = localize(caption, script or self._reader(chat_id))
         if len(photos) == 1:
             method = "sendPhoto"
             payload: dict[str, Any] = {"photo": photos[0], "caption": caption,

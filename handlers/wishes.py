@@ -10,7 +10,6 @@ resident hears of every step, always with the wish's number (心愿 #12).
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 from sqlalchemy import update
@@ -19,6 +18,7 @@ from handlers import points, tickets
 from handlers.app import Handled
 from handlers.keyboards import Callback, inline
 from handlers.notify import mask_name, mask_personal
+from handlers.texts import escape as _e
 from handlers.turn import Turn
 from handlers.workers import (
     Button,
@@ -35,10 +35,6 @@ from storage.models import WISH_LABELS, Grid, Person, Ticket, Wish
 
 MAX_WISH = 1000
 USAGE = "请在 /wish 后写下您的心愿，例如：/wish 想给独居的母亲找人每周陪聊一次"
-
-
-def _e(text: str | None) -> str:
-    return html.escape(text or "", quote=False)
 
 
 # ---------------------------------------------------------------------------------------------

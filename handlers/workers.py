@@ -11,7 +11,6 @@ conditional UPDATE: whoever comes second changes nothing and is told why.
 
 from __future__ import annotations
 
-import html
 import secrets
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
@@ -25,6 +24,7 @@ from handlers.app import Handled
 from handlers.keyboards import Callback, inline
 from handlers.notify import mask_name
 from handlers.routing import grid_area, route
+from handlers.texts import escape as _e
 from handlers.texts import localize, localize_markup
 from handlers.turn import Turn
 from storage import outbox
@@ -46,10 +46,6 @@ class CommunityError(tickets.TicketError):
 
 Command = Callable[[Turn, str], Awaitable[None]]
 Button = Callable[[Turn, Callback], Awaitable[Handled]]
-
-
-def _e(text: str | None) -> str:
-    return html.escape(text or "", quote=False)
 
 
 def is_worker(person: Person) -> bool:
