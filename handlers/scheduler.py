@@ -108,8 +108,7 @@ async def remind_unclaimed(services: Services, now: datetime) -> int:
                                                           .total_seconds())}))
         text = (f"⏰ 工单 #{ticket.number}（{category_label(ticket.category)}）已超过响应时限 "
                 f"{late}，仍未接单，请尽快处理。")
-        chats = (await session.scalars(select(GroupChat.chat_id).where(
-            GroupChat.role == "grid", GroupChat.grid_id == ticket.grid_id))).all()
+        chats = await tickets.grid_groups(session, ticket.grid_id)
         for chat_id in chats:
             await outbox.enqueue(
                 session, chat_id=chat_id, method="sendMessage",

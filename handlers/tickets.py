@@ -294,6 +294,16 @@ _TO_CARD_GROUPS_AND_REPORTER = outbox.to_chats(union_all(
 ))
 
 
+async def grid_groups(session: AsyncSession, grid_id: int | None) -> list[int]:
+    """The groups responsible for a grid's work: its own, else its street's (the rule its cards
+    follow, so reminders, wishes and requests reach whoever sees the cards)."""
+    street_id = (await session.scalar(select(Grid.street_id).where(Grid.id == grid_id))
+                 if grid_id is not None else None)
+    stmt = select(GroupChat.chat_id).where(_CARD_GROUPS).order_by(GroupChat.chat_id)
+    params = {"grid_id": grid_id, "urgent": False, "street_id": street_id}
+    return list((await session.scalars(stmt, params)).all())
+
+
 def _attach(session: AsyncSession, ticket: Ticket) -> Ticket:
     """Put a ticket just inserted with Core into the session as persistent, without a query.
     Every column must be set (an unloaded one would need a lazy load, impossible here)."""

@@ -75,17 +75,8 @@ async def tell(
 
 
 async def grid_chats(session: AsyncSession, grid_id: int | None) -> list[int]:
-    """The grid's groups; the street's when the grid has none (someone must see the card)."""
-    if grid_id is not None:
-        found = list((await session.scalars(
-            select(GroupChat.chat_id).where(GroupChat.role == "grid",
-                                            GroupChat.grid_id == grid_id)
-            .order_by(GroupChat.chat_id))).all())
-        if found:
-            return found
-    return list((await session.scalars(
-        select(GroupChat.chat_id).where(GroupChat.role == "street")
-        .order_by(GroupChat.chat_id))).all())
+    """The grid's groups; its street's when the grid has none (someone must see the card)."""
+    return await tickets.grid_groups(session, grid_id)
 
 
 async def post_to_grid(

@@ -211,3 +211,14 @@ async def test_tick_is_the_hook_the_composition_root_calls() -> None:
     assert inspect.iscoroutinefunction(scheduler.tick)
     assert list(inspect.signature(scheduler.tick).parameters) == ["services"]
     assert app.SCHEDULER_EVERY <= 60  # reminders are at most a minute late
+
+
+async def test_a_grid_without_a_group_is_reminded_in_the_street_group(
+    chat: Conversation,
+) -> None:
+    await chat.says(ADMIN, "/unbind", chat_id=LONGQUAN_GROUP)
+    number = await report(chat)
+    chat.later(hours=3)
+    await tick(chat)
+    [text] = reminders(chat, STREET_GROUP)
+    assert f"#{number}" in text
