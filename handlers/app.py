@@ -9,7 +9,7 @@ change that caused it; the only thing an adapter sends itself is the answer to a
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
@@ -18,11 +18,13 @@ from sqlalchemy.exc import DBAPIError, InterfaceError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers import conversation
+from handlers.conversation import State
 from handlers.dedup import DuplicateFinder
 from handlers.events import Incoming
 from handlers.people import person_for
 from handlers.rules import DEFAULT_POINTS, PointsRules
-from handlers.tickets import DEFAULT_RULES, TicketRules
+from handlers.texts import escape
+from handlers.tickets import DEFAULT_RULES, TicketError, TicketRules
 from handlers.turn import Turn
 from intents import Classifier
 from storage import outbox, updates
@@ -129,15 +131,15 @@ async def handle(event: Incoming, services: Services) -> Handled:
                     return Handled()
                 person = await person_for(session, event.sender, now,
                                           admin_ids=services.config.admin_ids)
+                # Staff work in groups keeps no conversation: prompts are answered by replying.
                 key = (event.chat_id, event.sender.id)
-                state = await conversation.load(session, *key)
+                state = await conversation.load(session, *key) if event.is_private else State()
                 turn = Turn(session, services, event, person, now, state)
+                handled = await _act(turn, resident.on_private if event.is_private
+                                     else staff.on_group)
                 if event.is_private:
-                    handled = await resident.on_private(turn)
                     await resident.flush_slow_down(turn)
-                else:
-                    handled = await staff.on_group(turn)
-                await conversation.save(session, *key, turn.state, now)
+                    await conversation.save(session, *key, turn.state, now)
         except Exception as exc:
             if _database_away(exc):
                 raise Unavailable(str(exc)) from exc
@@ -150,6 +152,19 @@ async def handle(event: Incoming, services: Services) -> Handled:
         return Handled(SORRY if event.kind == "callback" else None)
     services.wake_outbox()
     return handled
+
+
+async def _act(turn: Turn, handler: Callable[[Turn], Awaitable[Handled]]) -> Handled:
+    """Run the handler; a refusal (`TicketError`: 工单 #42 已办结，不能再接单) undoes what the
+    handler had written and is told to the person, as an alert for a pressed button."""
+    try:
+        async with turn.session.begin_nested():
+            return await handler(turn)
+    except TicketError as refusal:
+        if turn.event.kind == "callback":
+            return Handled(str(refusal), callback_alert=True)
+        await turn.say(escape(str(refusal)))
+        return Handled()
 
 
 async def _apologise(event: Incoming, services: Services, now: datetime) -> None:

@@ -757,10 +757,7 @@ async def _on_button(turn: Turn) -> Handled:
     press = parse_callback(turn.event.callback_data)
     if press is None:
         return Handled(EXPIRED)
-    try:
-        return await _press(turn, press)
-    except tickets.TicketError as refusal:
-        return Handled(str(refusal), callback_alert=True)
+    return await _press(turn, press)
 
 
 async def _press(turn: Turn, press: Callback) -> Handled:

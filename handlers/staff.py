@@ -61,27 +61,19 @@ STAFF_HELP = (
 
 
 async def on_group(turn: Turn) -> Handled:
-    """Every update of a group chat ends here. A refusal undoes whatever the action had
-    written before it was refused (a savepoint), so a refused request changes nothing."""
+    """Every update of a group chat ends here. A refusal (`TicketError`) is answered by
+    `handlers.app.handle`, which also undoes whatever the action had written before it."""
     event = turn.event
     if event.kind == "callback":
         press = parse_callback(event.callback_data)
         if press is None:
             return Handled(EXPIRED)
-        try:
-            async with turn.session.begin_nested():
-                return await _press(turn, press)
-        except tickets.TicketError as refusal:
-            return Handled(str(refusal), callback_alert=True)
+        return await _press(turn, press)
     command = event.command
-    try:
-        async with turn.session.begin_nested():
-            if command is not None:
-                await _command(turn, *command)
-            elif event.reply_to_message_id is not None and event.kind in ("text", "photo"):
-                await _reply(turn)
-    except tickets.TicketError as refusal:
-        await turn.say(_e(str(refusal)), script="simplified")
+    if command is not None:
+        await _command(turn, *command)
+    elif event.reply_to_message_id is not None and event.kind in ("text", "photo"):
+        await _reply(turn)
     return Handled()
 
 
