@@ -138,7 +138,6 @@ async def handle(event: Incoming, services: Services) -> Handled:
                 handled = await _act(turn, resident.on_private if event.is_private
                                      else staff.on_group)
                 if event.is_private:
-                    await resident.flush_slow_down(turn)
                     await conversation.save(session, *key, turn.state, now)
         except Exception as exc:
             if _database_away(exc):

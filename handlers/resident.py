@@ -42,8 +42,7 @@ DRAFT_TTL = timedelta(minutes=30)  # an unanswered question is forgotten after t
 PHOTO_JOINS = timedelta(minutes=10)  # a photo this soon after a report joins its ticket
 RATE_WINDOW = timedelta(minutes=1)
 RATE_LIMIT = 20  # messages a minute before the bot asks the sender to slow down
-MAX_HELD = 50  # messages kept while slowed down (nothing is thrown away unseen)
-MAX_NEW_TICKETS = 5  # new tickets an hour from one resident before the rest are held
+MAX_NEW_TICKETS = 5  # new tickets an hour from one resident; more are refused, saying so
 MAX_NEW_WORKER_TICKETS = 30  # riders report as they pass; the daily points cap limits gaming
 MAX_TEXT = 4000  # characters of a report kept on the ticket
 UNSURE_BELOW = 0.4  # report confidence under which the resident picks the category
@@ -81,7 +80,7 @@ CHINESE_ONLY = (
 )
 ASK_CATEGORY = "为了转给对的人，请选择最接近的问题类别："
 ASK_DESCRIPTION = "收到照片。请用一句话描述一下问题，例如“楼道里堆满杂物”。"
-SLOW_DOWN = "您发送得有点快，请稍等一分钟再发。已发送的内容我们都记下了。"
+SLOW_DOWN = "您发送得有点快，请稍等一分钟。这一分钟里多出的消息暂未处理，稍后请重新发送。"
 EXPIRED = "这个按钮已失效，请重新发送您的问题。"
 NOT_FOR_PRIVATE = "该命令请在网格工作群中使用。"
 ODD_KINDS = {
@@ -117,6 +116,8 @@ async def on_private(turn: Turn) -> Handled:
     if event.kind == "callback":
         return await _on_button(turn)
     if _over_limit(turn):
+        if _first_time_over(turn):
+            await turn.say(SLOW_DOWN)
         return Handled()
     command = event.command
     if command is not None:
@@ -149,8 +150,8 @@ async def on_private(turn: Turn) -> Handled:
 
 
 def _over_limit(turn: Turn) -> bool:
-    """More than RATE_LIMIT messages a minute: no tickets are opened from them; they are kept
-    in the state, and the sender is asked once a minute to slow down."""
+    """More than RATE_LIMIT messages a minute: nothing is done with the rest of that minute's
+    messages, so a flood opens no tickets in the group; the sender is told once."""
     rate = turn.state.data.get("rate") or {}
     start = _parse_time(rate.get("start"))
     if start is None or turn.now - start >= RATE_WINDOW:
@@ -158,27 +159,14 @@ def _over_limit(turn: Turn) -> bool:
         return False
     rate["count"] = int(rate.get("count", 0)) + 1
     turn.state.data["rate"] = rate
-    if rate["count"] <= RATE_LIMIT:
-        return False
-    _hold(turn, turn.event.text, list(turn.event.photos))
-    if not rate.get("warned"):
-        rate["warned"] = True
-        turn.state.data["slow_down"] = True
-    return True
+    return rate["count"] > RATE_LIMIT
 
 
-def _hold(turn: Turn, text: str | None, photos: list[str]) -> None:
-    """Keep what the bot does not act on now, so nothing the resident sent is lost."""
-    held = turn.state.data.setdefault("held", [])
-    if len(held) < MAX_HELD:
-        held.append({"at": turn.now.isoformat(), "kind": turn.event.kind,
-                     "text": (text or "")[:MAX_TEXT], "photos": photos})
-
-
-async def flush_slow_down(turn: Turn) -> None:
-    """The slow-down notice, queued once per window (after the state decided it)."""
-    if turn.state.data.pop("slow_down", False):
-        await turn.say(SLOW_DOWN)
+def _first_time_over(turn: Turn) -> bool:
+    rate = turn.state.data["rate"]
+    warned = bool(rate.get("warned"))
+    rate["warned"] = True
+    return not warned
 
 
 # ---------------------------------------------------------------------------------------------
@@ -443,7 +431,6 @@ async def _open(turn: Turn, draft: dict[str, Any]) -> None:
             return
     limit = MAX_NEW_WORKER_TICKETS if person.role == "worker" else MAX_NEW_TICKETS
     if not draft["urgent"] and await _opened_last_hour(turn) >= limit:
-        _hold(turn, draft["text"], draft["photos"])
         await turn.say(f"您这一小时已反映了 {limit} 个问题，我们正在逐一处理。为免重复，"
                        "这条暂未建工单，请稍后再发送；如是已有工单的新情况，请直接回复那条工单消息。")
         return
