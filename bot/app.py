@@ -206,15 +206,10 @@ def configure_logging(settings: Settings) -> None:
 
 def run_bot(settings: Settings, webhook: Webhook | None = None) -> int:
     configure_logging(settings)
-    try:
-        handle = handle_update
-    except RuntimeError as exc:
-        log.error("%s", exc)
-        return 2
     classifier = load_classifier(settings)
 
     async def main() -> None:
-        bot = IntakeBot(settings, classifier=classifier, handle=handle)
+        bot = IntakeBot(settings, classifier=classifier, handle=handle_update)
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError):

@@ -162,6 +162,8 @@ async def _act(turn: Turn, handler: Callable[[Turn], Awaitable[Handled]]) -> Han
     except TicketError as refusal:
         if turn.event.kind == "callback":
             return Handled(str(refusal), callback_alert=True)
+        # The rollback expired what the handler had changed; reload before reading the sender.
+        await turn.session.refresh(turn.person)
         await turn.say(escape(str(refusal)))
         return Handled()
 

@@ -32,5 +32,8 @@ async def person_for(
     if sender.id in admin_ids and person.role != "admin":
         person.role = "admin"
         person.updated_at = now
+    elif person.role == "admin" and sender.id not in admin_ids:
+        person.role = "staff"  # taken off INTAKE_ADMIN_IDS: no admin rights kept in the table
+        person.updated_at = now
     await session.flush()
     return person

@@ -404,8 +404,7 @@ async def _open(turn: Turn, draft: dict[str, Any]) -> None:
     draft["text"] = draft["text"] or f"随手拍：{CATEGORIES.get(category, '其他')}"
     grid_rows = list((await session.scalars(select(Grid).order_by(Grid.id))).all())
     areas = [grid_area(g) for g in grid_rows]
-    lat = draft["lat"] if draft["lat"] is not None else None
-    lon = draft["lon"] if draft["lon"] is not None else None
+    lat, lon = draft["lat"], draft["lon"]
     remembered = person.default_address
     if lat is None and not draft["location"] and person.default_lat is not None:
         lat, lon = person.default_lat, person.default_lon
@@ -630,10 +629,14 @@ async def _last_note(turn: Turn, ticket: Ticket) -> str | None:
     return note[:100] if note else None
 
 
+async def _reported_by(turn: Turn, ticket: Ticket) -> bool:
+    """The sender reported or follows the ticket."""
+    return await turn.session.get(TicketReporter, (ticket.id, turn.person.id)) is not None
+
+
 async def _show_ticket(turn: Turn, number: int) -> None:
     ticket = await tickets.get_ticket(turn.session, number)
-    mine = {t.id for t in await tickets.tickets_of(turn.session, turn.person, limit=1000)}
-    if ticket is None or ticket.id not in mine:
+    if ticket is None or not await _reported_by(turn, ticket):
         await turn.say(f"没有找到您的工单 #{number}。发送 /my 查看您的全部工单。")
         return
     tz = str(turn.services.config.timezone)
@@ -665,8 +668,7 @@ async def _add_information(
 ) -> None:
     """A reply to one of the bot's ticket messages: it reaches the group under the card."""
     session = turn.session
-    reporters = {p.id for p in await tickets.reporters(session, ticket.id)}
-    if turn.person.id not in reporters:
+    if not await _reported_by(turn, ticket):
         await turn.say(f"工单 #{ticket.number} 不是您反映的，无法补充。")
         return
     if ticket.status not in (*OPEN_STATUSES, "resolved"):

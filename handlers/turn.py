@@ -53,7 +53,7 @@ class Turn:
         )
 
     def _reader(self, chat_id: int) -> str:
-        return self.person.script if chat_id == self.person.telegram_id else "simplified"
+        return self.person.script if chat_id == self.event.sender.id else "simplified"
 
     async def send_photos(
         self, photos: list[str], caption: str, *, chat_id: int, ticket_id: int | None = None,

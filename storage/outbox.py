@@ -438,9 +438,3 @@ async def next_due_at(sessionmaker: async_sessionmaker[AsyncSession]) -> datetim
         ]
     known = [t for t in times if t is not None]
     return min(known) if known else None
-
-
-async def ticket_rows(session: AsyncSession, ticket_id: int) -> list[OutboxRow]:
-    """The outbox rows of one ticket, oldest first (for tests and the ticket's history)."""
-    stmt = select(OutboxRow).where(OutboxRow.ticket_id == ticket_id).order_by(OutboxRow.id)
-    return list((await session.scalars(stmt)).all())

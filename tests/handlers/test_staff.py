@@ -465,3 +465,14 @@ async def test_rebinding_a_group_warns_what_it_leaves_behind(chat: Conversation)
     assert "原是街道吹哨群" in chat.last(STREET_GROUP).text
     await chat.says(ADMIN, "/bind 南湖网格", chat_id=TUANJIE_GROUP)
     assert "团结网格现在没有工作群" in chat.last(TUANJIE_GROUP).text
+
+
+async def test_an_admin_taken_off_the_list_loses_admin_rights(chat: Conversation) -> None:
+    await chat.says(ADMIN, "/bind 南湖网格 南湖小区", chat_id=-300)
+    assert "已绑定为" in chat.last(-300).text
+    chat.admin_ids = frozenset()
+    await chat.says(ADMIN, "/unbind", chat_id=-300)
+    assert "只有管理员" in chat.last(-300).text
+    async with chat.database.sessionmaker() as session:
+        admin = (await session.scalars(select(Person).where(Person.telegram_id == ADMIN.id))).one()
+    assert admin.role != "admin"
