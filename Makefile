@@ -27,6 +27,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/e2e.py
 	$(BIN)/python bench/storage.py
 	$(BIN)/python bench/pipeline.py
+	$(BIN)/python bench/dedup.py
 
 eval: $(STAMP)
 	$(BIN)/intake eval ../shared/data/devset.jsonl

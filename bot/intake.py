@@ -40,6 +40,18 @@ class _Album:
     timer: asyncio.TimerHandle | None = None
 
 
+async def answer_press(
+    query_id: str, answer: Callable[..., Awaitable[object]], handled: Handled | None
+) -> None:
+    """Answer a pressed button with what the handlers said (`answer` is the framework's
+    `query.answer`). An old query cannot be answered any more; the press was still handled."""
+    try:
+        await answer(text=handled.callback_answer if handled else None,
+                     show_alert=handled.callback_alert if handled else None)
+    except Exception as exc:
+        log.info("callback %s not answered: %s", query_id, type(exc).__name__)
+
+
 class Intake:
     """The bridge between an adapter and `handlers.app.handle`."""
 

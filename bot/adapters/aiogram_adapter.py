@@ -19,7 +19,7 @@ from aiogram.types import (
 
 from bot import convert
 from bot.adapters import ALLOWED_UPDATES
-from bot.intake import Intake
+from bot.intake import Intake, answer_press
 from handlers.app import BUSY_TEXT
 from handlers.events import Incoming
 
@@ -39,13 +39,7 @@ async def on_edited_message(
 
 async def on_callback(query: CallbackQuery, event_update: Update, intake: Intake) -> None:
     handled = await intake.receive(convert.from_callback(event_update.update_id, query))
-    try:
-        await query.answer(
-            text=handled.callback_answer if handled else None,
-            show_alert=handled.callback_alert if handled else None,
-        )
-    except Exception as exc:  # an old query cannot be answered; the press was still handled
-        log.info("callback %s not answered: %s", query.id, type(exc).__name__)
+    await answer_press(query.id, query.answer, handled)
 
 
 class AiogramAdapter:
