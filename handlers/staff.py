@@ -146,8 +146,7 @@ async def _press(turn: Turn, press: Callback) -> Handled:
             return Handled()
         return Handled(EXPIRED)
     if press.verb == "rs":
-        resolved = await tickets.resolve(session, number, actor=actor, now=now, rules=rules)
-        await points.award_for_resolution(session, resolved, now, turn.services.config)
+        await _resolve(turn, number)
         return Handled(f"#{number} 已办结")
     if press.verb == "tr":
         grid = await session.get(Grid, press.number(1) or 0)
@@ -190,9 +189,7 @@ async def _reply(turn: Turn) -> None:
     photo = event.photos[0] if event.photos else None
     rules = turn.services.config.rules
     if link.purpose == "prompt:resolve":
-        await tickets.resolve(turn.session, ticket.number, actor=turn.person, now=turn.now,
-                              note=text[:1000] or None, photo=photo, rules=rules)
-        await points.award_for_resolution(turn.session, ticket, turn.now, turn.services.config)
+        await _resolve(turn, ticket.number, note=text, photo=photo)
         for extra in event.photos[1:10]:  # the first went with the result
             turn.session.add(Attachment(ticket_id=ticket.id, file_id=extra, kind="photo",
                                         added_by=turn.person.id, purpose="resolution",
@@ -210,6 +207,17 @@ async def _reply(turn: Turn) -> None:
         await turn.say("请点击上方的按钮选择。", script="simplified")
         return
     await _relay_to_residents(turn, ticket, text[:1000], list(event.photos))
+
+
+async def _resolve(
+    turn: Turn, number: int, *, note: str = "", photo: str | None = None
+) -> None:
+    """办结 by button, by reply to the prompt or by /done: the residents are told, and a
+    rider's verified report earns its points."""
+    resolved = await tickets.resolve(turn.session, number, actor=turn.person, now=turn.now,
+                                     note=note[:1000] or None, photo=photo,
+                                     rules=turn.services.config.rules)
+    await points.award_for_resolution(turn.session, resolved, turn.now, turn.services.config)
 
 
 async def _relay_to_residents(turn: Turn, ticket: Ticket, text: str, photos: list[str]) -> None:
@@ -428,12 +436,7 @@ async def _note(turn: Turn, args: str) -> None:
 async def _done(turn: Turn, args: str) -> None:
     found = await _numbered(turn, args, "/done 工单号 处理结果")
     if found is not None:
-        resolved = await tickets.resolve(turn.session, found[0].number or 0,
-                                         actor=turn.person, now=turn.now,
-                                         note=found[1][:1000] or None,
-                                         rules=turn.services.config.rules)
-        await points.award_for_resolution(turn.session, resolved, turn.now,
-                                          turn.services.config)
+        await _resolve(turn, found[0].number or 0, note=found[1])
 
 
 async def _reject(turn: Turn, args: str) -> None:
