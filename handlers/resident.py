@@ -248,7 +248,7 @@ async def _on_text(turn: Turn, text: str) -> None:
         if number is not None:
             await _show_ticket(turn, number)
         else:
-            await _list_tickets(turn)
+            await _list_tickets(turn, about=result.scores[0][0] if result.scores else None)
     elif result.intent == "cancel":
         await _cancel(turn)
     elif not result.scores and len(_HAN.findall(text)) < VAGUE_BELOW:
@@ -603,13 +603,24 @@ async def _address(turn: Turn, args: str) -> None:
 # Afterwards: listing, adding information, withdrawing, rating
 
 
-async def _list_tickets(turn: Turn) -> None:
+async def _list_tickets(turn: Turn, *, about: str | None = None) -> None:
+    """The resident's recent tickets; asked about one kind of problem (我上周报的路灯修了吗),
+    that ticket in full when there is one, else the list with a word that none matched."""
     mine = await tickets.tickets_of(turn.session, turn.person, limit=10)
     if not mine:
         await turn.say("您还没有反映过问题。直接描述问题和位置，我来帮您建工单。")
         return
-    tz = str(turn.services.config.timezone)
     lines = ["您最近的工单："]
+    if about in CATEGORIES:
+        matching = [t for t in mine if t.category == about]
+        if len(matching) == 1 and matching[0].number is not None:
+            await _show_ticket(turn, matching[0].number)
+            return
+        if matching:
+            mine = matching
+        else:
+            lines = [f"没有找到您反映的{category_label(about or '')}问题。您最近的工单："]
+    tz = str(turn.services.config.timezone)
     for ticket in mine:
         lines.append(f"#{ticket.number} {category_label(ticket.category)} · "
                      f"{STATUS_LABELS[ticket.status]} · {local_time(ticket.created_at, tz)}")

@@ -381,3 +381,15 @@ async def test_other_problems_in_one_message_are_named_back(chat: Conversation) 
     note = chat.last(ZHANG.id).text
     assert f"工单 #{ticket.number}" in note and "分开各发一条" in note
     assert CATEGORIES[ticket.category] not in note.split("您还提到了")[1]
+
+
+async def test_asking_about_one_kind_of_problem_shows_that_ticket(chat: Conversation) -> None:
+    await chat.says(ZHANG, "龙泉小区3号楼门口的垃圾三天没人清运了")
+    chat.later(hours=1)
+    await chat.says(ZHANG, "龙泉小区5号楼门口的路灯坏了，晚上一片漆黑")
+    light = (await _tickets(chat))[1]
+    await chat.says(ZHANG, "我上周报的路灯修了吗")
+    shown = chat.last(ZHANG.id).text
+    assert f"工单 #{light.number}" in shown and "状态：" in shown
+    await chat.says(ZHANG, "我反映的噪音问题处理了吗")
+    assert "没有找到您反映的噪音扰民问题" in chat.last(ZHANG.id).text
