@@ -64,7 +64,7 @@ def build_services(
 ) -> Services:
     """The handlers' services: settings become their `Config` (times shown in the zone set)."""
     config = Config(admin_ids=settings.admin_ids, timezone=ZoneInfo(settings.timezone),
-                    digest_time=settings.digest_time,
+                    digest_time=settings.digest_time, points=settings.points,
                     rules=TicketRules(timezone=settings.timezone))
     return Services.build(database.sessionmaker, classifier, config, **overrides)
 

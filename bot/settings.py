@@ -9,6 +9,8 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from handlers.rules import PointsRules
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
@@ -26,6 +28,9 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO", alias="INTAKE_LOG_LEVEL")
     # Local time (INTAKE_TIMEZONE) of the daily digest in every bound group, e.g. 18:00.
     digest_time: time = Field(default=time(18, 0), alias="INTAKE_DIGEST_TIME")
+    # JSON, e.g. {"report": 10, "by_category": {"safety": 20}, "urgent_bonus": 10, "wish": 20,
+    # "daily_cap": 100}; keys left out keep their defaults (by_category is replaced whole).
+    points: PointsRules = Field(default_factory=PointsRules, alias="INTAKE_POINTS")
     framework: Literal["aiogram", "ptb"] = Field(default="aiogram", alias="INTAKE_FRAMEWORK")
     # Telegram echoes it in every webhook request; all processes behind one URL need the same.
     # Unset: derived from the token (so it is stable and never the token itself).

@@ -45,3 +45,18 @@ def test_the_webhook_secret_is_stable_and_not_the_token(monkeypatch):
     assert "abc" not in secret and len(secret) == 64
     given = Settings(_env_file=None, TELEGRAM_BOT_TOKEN="123:abc", INTAKE_WEBHOOK_SECRET="s-1")
     assert webhook_secret(given) == "s-1"
+
+
+def test_points_come_from_the_environment(monkeypatch, classifier):
+    from bot.app import build_services
+
+    monkeypatch.setenv("INTAKE_POINTS", '{"report": 12, "daily_cap": 80}')
+    settings = Settings(_env_file=None)
+    points = settings.points
+    assert (points.report, points.daily_cap, points.wish) == (12, 80, 20)  # wish: the default
+    database = type("Database", (), {"sessionmaker": None})()
+    services = build_services(settings, database, classifier)
+    assert services.config.points == settings.points
+    monkeypatch.setenv("INTAKE_POINTS", '{"report": "many"}')
+    with pytest.raises(ValueError):
+        Settings(_env_file=None)
