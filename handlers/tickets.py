@@ -329,7 +329,7 @@ async def _send_card(
         await outbox.enqueue_to_chats(
             session, _TO_CARD_GROUPS_AND_REPORTER, method="sendMessage", ticket_id=ticket.id,
             now=now, params={**groups, "card": card, "reporter_chat": reporter.telegram_id,
-                             "confirmation": _notice_payload(reporter, text)})
+                             "confirmation": notice_payload(reporter, text)})
     else:
         await outbox.enqueue_to_chats(session, _TO_CARD_GROUPS, params=groups,
                                       method="sendMessage", payload=card, ticket_id=ticket.id,
@@ -616,14 +616,14 @@ async def _notice(
     session: AsyncSession, ticket: Ticket, person: Person, text: str, now: datetime, *,
     photo: str | None = None, reply_markup: dict[str, Any] | None = None,
 ) -> None:
-    payload = _notice_payload(person, text, photo=photo, reply_markup=reply_markup)
+    payload = notice_payload(person, text, photo=photo, reply_markup=reply_markup)
     # A resident's private chat with the bot has the id of the resident.
     await outbox.enqueue(session, chat_id=person.telegram_id,
                          method="sendPhoto" if photo else "sendMessage", payload=payload,
                          ticket_id=ticket.id, purpose="notice", now=now)
 
 
-def _notice_payload(
+def notice_payload(
     person: Person, text: str, *, photo: str | None = None,
     reply_markup: dict[str, Any] | None = None,
 ) -> dict[str, Any]:

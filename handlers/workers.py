@@ -25,7 +25,6 @@ from handlers.keyboards import Callback, inline
 from handlers.notify import mask_name
 from handlers.routing import grid_area, route
 from handlers.texts import escape as _e
-from handlers.texts import localize, localize_markup
 from handlers.turn import Turn
 from storage import outbox
 from storage.models import Grid, GroupChat, JoinCode, JoinRequest, Person
@@ -67,11 +66,9 @@ async def tell(
     keyboard: dict[str, Any] | None = None,
 ) -> None:
     """A private message to `person` (not the sender), in their script."""
-    payload: dict[str, Any] = {"text": localize(text, person.script), "parse_mode": "HTML"}
-    if keyboard:
-        payload["reply_markup"] = localize_markup(keyboard, person.script)
     await outbox.enqueue(session, chat_id=person.telegram_id, method="sendMessage",
-                         payload=payload, now=now)
+                         payload=tickets.notice_payload(person, text, reply_markup=keyboard),
+                         now=now)
 
 
 async def grid_chats(session: AsyncSession, grid_id: int | None) -> list[int]:
