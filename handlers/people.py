@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import events
 from storage.models import Person
+
+# Built once: every update runs it.
+_BY_TELEGRAM_ID = select(Person).where(Person.telegram_id == bindparam("telegram_id"))
 
 
 async def person_for(
@@ -19,8 +22,7 @@ async def person_for(
     The display name follows Telegram (people rename themselves); roles other than admin are
     given by the bot (binding, joining), never taken from Telegram.
     """
-    stmt = select(Person).where(Person.telegram_id == sender.id)
-    person = (await session.scalars(stmt)).one_or_none()
+    person = (await session.scalars(_BY_TELEGRAM_ID, {"telegram_id": sender.id})).one_or_none()
     name = sender.name.strip()[:200]
     if person is None:
         person = Person(telegram_id=sender.id, display_name=name, role="resident",

@@ -12,7 +12,7 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from handlers import points, tickets, wishes, workers
 from handlers.app import Handled
@@ -402,7 +402,7 @@ async def _open(turn: Turn, draft: dict[str, Any]) -> None:
     category = draft["choice"] or draft["category"]
     source = "worker" if workers.is_worker(person) else "resident"
     draft["text"] = draft["text"] or f"随手拍：{CATEGORIES.get(category, '其他')}"
-    grid_rows = list((await session.scalars(select(Grid).order_by(Grid.id))).all())
+    grid_rows = list((await session.scalars(_GRIDS)).all())
     areas = [grid_area(g) for g in grid_rows]
     lat, lon = draft["lat"], draft["lon"]
     remembered = person.default_address
@@ -453,12 +453,25 @@ async def _open(turn: Turn, draft: dict[str, Any]) -> None:
                        ticket_id=ticket.id)
 
 
+# Built once, run with parameters: _open runs all three on every report.
+_GRIDS = select(Grid).order_by(Grid.id)
+_OPENED_SINCE = (select(func.count()).select_from(TicketReporter)
+                 .join(Ticket, Ticket.id == TicketReporter.ticket_id)
+                 .where(TicketReporter.person_id == bindparam("person_id"),
+                        TicketReporter.is_first, Ticket.created_at >= bindparam("since")))
+# Columns, not Ticket objects: up to 200 rows on every report (the number is the id).
+_CANDIDATES = (
+    select(Ticket.id, Ticket.category, Ticket.grid_id, Ticket.text,
+           Ticket.location_text, Ticket.created_at, Ticket.status)
+    .where(Ticket.grid_id == bindparam("grid_id"), Ticket.category == bindparam("category"),
+           Ticket.status.in_(OPEN_STATUSES), Ticket.created_at >= bindparam("since"))
+    .order_by(Ticket.created_at.desc()).limit(200)
+)
+
+
 async def _opened_last_hour(turn: Turn) -> int:
-    stmt = (select(func.count()).select_from(TicketReporter)
-            .join(Ticket, Ticket.id == TicketReporter.ticket_id)
-            .where(TicketReporter.person_id == turn.person.id, TicketReporter.is_first,
-                   Ticket.created_at >= turn.now - timedelta(hours=1)))
-    return int(await turn.session.scalar(stmt) or 0)
+    params = {"person_id": turn.person.id, "since": turn.now - timedelta(hours=1)}
+    return int(await turn.session.scalar(_OPENED_SINCE, params) or 0)
 
 
 async def _same_problem(
@@ -467,15 +480,9 @@ async def _same_problem(
     finder = turn.services.duplicates
     if finder is None:
         return None
-    since = turn.now - timedelta(days=7)
-    # Columns, not Ticket objects: up to 200 rows on every report (the number is the id).
     rows = await turn.session.execute(
-        select(Ticket.id, Ticket.category, Ticket.grid_id, Ticket.text,
-               Ticket.location_text, Ticket.created_at, Ticket.status)
-        .where(Ticket.grid_id == grid_id, Ticket.category == category,
-               Ticket.status.in_(OPEN_STATUSES), Ticket.created_at >= since)
-        .order_by(Ticket.created_at.desc()).limit(200)
-    )
+        _CANDIDATES,
+        {"grid_id": grid_id, "category": category, "since": turn.now - timedelta(days=7)})
     candidates = [Candidate(row[0], *row) for row in rows]
     return finder.find(NewReport(text, location, category, grid_id), candidates, now=turn.now)
 

@@ -28,8 +28,16 @@ async def first_time(session: AsyncSession, update_id: int, now: datetime) -> bo
     (on PostgreSQL after waiting for the first to commit) inserts nothing and gets False. If the
     caller's transaction rolls back, the id is not recorded and a redelivery is processed.
     """
-    table = ProcessedUpdate.__table__
-    stmt = insert_ignoring_conflicts(session, table, ["update_id"])
-    stmt = stmt.values(update_id=update_id, at=now).returning(table.c.update_id)
-    result = await session.execute(stmt)
+    stmt = _FIRST_TIME[session.get_bind().dialect.name == "postgresql"]
+    result = await session.execute(stmt, {"update_id": update_id, "at": now})
     return result.first() is not None
+
+
+def _first_time(module: Any) -> Any:
+    table: Any = ProcessedUpdate.__table__
+    return (module.insert(table).on_conflict_do_nothing(index_elements=["update_id"])
+            .returning(table.c.update_id))
+
+
+# Built once: every update runs it (False: SQLite, True: PostgreSQL).
+_FIRST_TIME = {False: _first_time(sqlite), True: _first_time(postgresql)}
