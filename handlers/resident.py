@@ -628,23 +628,33 @@ async def _list_tickets(turn: Turn, *, about: str | None = None) -> None:
         else:
             lines = [f"没有找到您反映的{category_label(about or '')}问题。您最近的工单："]
     tz = str(turn.services.config.timezone)
+    notes = await _last_notes(turn, [ticket.id for ticket in mine])
     for ticket in mine:
         lines.append(f"#{ticket.number} {category_label(ticket.category)} · "
                      f"{STATUS_LABELS[ticket.status]} · {local_time(ticket.created_at, tz)}")
-        note = await _last_note(turn, ticket)
+        note = notes.get(ticket.id)
         if note:
             lines.append(f"  最新进展：{_e(note)}")
     lines.append("查看详情请发送 /my 工单号，例如 /my " + str(mine[0].number))
     await turn.say("\n".join(lines))
 
 
-async def _last_note(turn: Turn, ticket: Ticket) -> str | None:
-    stmt = (select(TicketEvent.note)
-            .where(TicketEvent.ticket_id == ticket.id, TicketEvent.note.is_not(None),
-                   TicketEvent.kind.not_in(("resident_info", "withdrawn")))
-            .order_by(TicketEvent.id.desc()).limit(1))
-    note = (await turn.session.scalars(stmt)).first()
-    return note[:100] if note else None
+# The latest note of each of the listed tickets, in one statement, built once.
+_LAST_NOTES = (
+    select(TicketEvent.ticket_id, TicketEvent.note)
+    .where(TicketEvent.id.in_(
+        select(func.max(TicketEvent.id))
+        .where(TicketEvent.ticket_id.in_(bindparam("ticket_ids", expanding=True)),
+               TicketEvent.note.is_not(None),
+               TicketEvent.kind.not_in(("resident_info", "withdrawn")))
+        .group_by(TicketEvent.ticket_id)
+        .scalar_subquery()))
+)
+
+
+async def _last_notes(turn: Turn, ticket_ids: list[int]) -> dict[int, str]:
+    rows = await turn.session.execute(_LAST_NOTES, {"ticket_ids": ticket_ids})
+    return {ticket_id: note[:100] for ticket_id, note in rows if note}
 
 
 async def _reported_by(turn: Turn, ticket: Ticket) -> bool:
