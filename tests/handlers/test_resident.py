@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import func, select
 
 from intents.model import CATEGORIES
@@ -393,3 +395,24 @@ async def test_asking_about_one_kind_of_problem_shows_that_ticket(chat: Conversa
     assert f"工单 #{light.number}" in shown and "状态：" in shown
     await chat.says(ZHANG, "我反映的噪音问题处理了吗")
     assert "没有找到您反映的噪音扰民问题" in chat.last(ZHANG.id).text
+
+
+async def test_the_list_shows_each_tickets_latest_note_but_not_the_residents_own(
+    chat: Conversation,
+) -> None:
+    await chat.says(ZHANG, "龙泉小区3号楼门口的垃圾三天没人清运了")
+    await chat.says(ZHANG, "团结西路的路灯不亮了，晚上很黑")
+    rubbish, lamp = sorted(await _tickets(chat), key=lambda t: t.id)
+    at = datetime.now(UTC)
+    async with chat.database.sessionmaker() as session, session.begin():
+        session.add_all([
+            TicketEvent(ticket_id=rubbish.id, kind="note", note="已安排清运", data={}, at=at),
+            TicketEvent(ticket_id=rubbish.id, kind="note", note="清运车明早到", data={}, at=at),
+            TicketEvent(ticket_id=lamp.id, kind="note", note="电工已派出", data={}, at=at),
+            TicketEvent(ticket_id=lamp.id, kind="resident_info", note="灯在3号杆", data={}, at=at),
+        ])
+    await chat.says(ZHANG, "/my")
+    text = chat.last(ZHANG.id).text
+    assert text.count("最新进展") == 2
+    assert "最新进展：清运车明早到" in text and "已安排清运" not in text
+    assert "最新进展：电工已派出" in text and "灯在3号杆" not in text
