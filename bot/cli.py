@@ -123,7 +123,14 @@ def cmd_classify(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from intents.evaluate import baseline_predictions, load_examples, predict, report, score
+    from intents.evaluate import (
+        NO_SKLEARN,
+        baseline_predictions,
+        load_examples,
+        predict,
+        report,
+        score,
+    )
 
     classifier = _classifier(_settings())
     examples = load_examples(Path(args.file))
@@ -132,7 +139,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if not args.no_baseline:
         predictions = baseline_predictions(examples, classifier.tokens)
         baseline = score(examples, predictions) if predictions else None
-    print(report(examples, ours, baseline, args.file))
+    why = "(baseline skipped: --no-baseline)" if args.no_baseline else NO_SKLEARN
+    print(report(examples, ours, baseline, args.file, why))
     return 0
 
 

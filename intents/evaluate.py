@@ -179,9 +179,14 @@ _HEADLINE_NAMES = {
 }
 
 
+NO_SKLEARN = "(baseline needs scikit-learn: pip install -e '.[dev]')"
+
+
 def report(
-    examples: list[Example], ours: Scores, baseline: Scores | None, source: str
+    examples: list[Example], ours: Scores, baseline: Scores | None, source: str,
+    without_baseline: str = NO_SKLEARN,
 ) -> str:
+    """The scores beside the baseline's; `without_baseline` says why there is none."""
     reports = sum(e.intent == "report" for e in examples)
     lines = [
         f"Evaluation of {source}: {len(examples)} messages, {reports} reports, "
@@ -194,7 +199,7 @@ def report(
         other = f"{base[key]:.3f}" if key in base else "n/a"
         lines.append(f"{_HEADLINE_NAMES[key]:<30}{value:>10.3f}{other:>22}")
     if baseline is None:
-        lines.append("(baseline needs scikit-learn: pip install -e '.[dev]')")
+        lines.append(without_baseline)
     lines += ["", f"{'category':<14}{'support':>8}{'strict':>8}{'lenient':>9}{'precision':>11}"]
     for category, row in ours.per_category.items():
         lines.append(
