@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
 import pytest
 
-from tests.e2e.support import Replier, build_bot, settings_for
+from tests.e2e.support import Replier, build_bot, serving, settings_for
 from tests.fakebotapi import FakeBotAPI
 
 FRAMEWORKS = ["aiogram", "ptb"]
@@ -39,15 +38,7 @@ def make_bot(fake, replier, framework, tmp_path, classifier):
     async def running(webhook=None, handle=None, **options):
         settings = settings_for(fake.base_url, fake.token, tmp_path / "bot.db", framework)
         bot = build_bot(settings, classifier, handle or replier, **options)
-        await bot.start()
-        task = asyncio.ensure_future(bot.run(webhook))
-        try:
-            if webhook is not None:
-                await fake.wait_for(lambda: fake.webhook is not None, what="setWebhook")
+        async with serving(bot, fake, webhook):
             yield bot
-        finally:
-            bot.stop()
-            await asyncio.wait_for(task, 10)
-            await bot.close()
 
     return running

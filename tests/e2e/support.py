@@ -7,17 +7,38 @@ dispatcher. It remembers every event it saw, so tests can check what the adapter
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import html
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from bot.app import IntakeBot
+from bot.app import IntakeBot, Webhook
 from bot.pacing import Limits
 from bot.settings import Settings
 from handlers.app import Handled, Services, Unavailable
 from handlers.events import Incoming
 from storage.outbox import enqueue
 from storage.updates import first_time
+
+
+@contextlib.asynccontextmanager
+async def serving(bot: IntakeBot, fake: Any, webhook: Webhook | None = None
+                  ) -> AsyncIterator[IntakeBot]:
+    """Start the bot, run it (polling, or the webhook once the fake server has it) until the
+    block ends, then stop and close it."""
+    await bot.start()
+    task = asyncio.ensure_future(bot.run(webhook))
+    try:
+        if webhook is not None:
+            await fake.wait_for(lambda: fake.webhook is not None, what="setWebhook")
+        yield bot
+    finally:
+        bot.stop()
+        await asyncio.wait_for(task, 10)
+        await bot.close()
 
 
 @dataclass

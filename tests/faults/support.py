@@ -3,7 +3,6 @@ connection, and counts of what the database holds."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import itertools
 import socket
@@ -19,7 +18,7 @@ from bot.pacing import Limits
 from handlers.events import Incoming, Person
 from storage.db import READ_ONLY, Database
 from storage.models import OutboxRow, ProcessedUpdate, Ticket, TicketEvent, TicketReporter
-from tests.e2e.support import settings_for
+from tests.e2e.support import serving, settings_for
 
 _update_ids = itertools.count(50_000)
 
@@ -84,13 +83,5 @@ async def running_bot(fake, framework, tmp_path, classifier,
     bot = IntakeBot(settings, classifier=classifier, limits=Limits.unlimited(),
                     dispatcher_options={"sweep_every": 0.2, "backoff_base": 0.05},
                     database=database)
-    await bot.start()
-    task = asyncio.ensure_future(bot.run(webhook))
-    try:
-        if webhook is not None:
-            await fake.wait_for(lambda: fake.webhook is not None, what="setWebhook")
+    async with serving(bot, fake, webhook):
         yield bot
-    finally:
-        bot.stop()
-        await asyncio.wait_for(task, 10)
-        await bot.close()
