@@ -23,16 +23,38 @@ from typing import Any
 from rapidfuzz import fuzz
 
 
+# Code points of the CJK blocks residents write in (Extension A and the Unified block): their
+# syllables are kept in a tuple indexed by code point, the rarer ones in a dict.
+_TABLE_FIRST, _TABLE_LAST = 0x3400, 0x9FFF
+
+
 @lru_cache(maxsize=1)
-def _readings() -> dict[int, str]:
-    """pypinyin's table of each character's readings (code point → "lā,là"), read from the
-    package's data file. Importing `pypinyin` itself would also load its phrase dictionary
-    (about 55 MB of memory) that matching single characters never uses."""
+def _sound_table() -> tuple[tuple[str | None, ...], dict[int, str]]:
+    """Each character's syllable as `SoundIndex` compares them: the first of its readings in
+    pypinyin's table, without the tone, blurred (`_BLUR`).
+
+    Read from the package's data file: importing `pypinyin` itself would also load its phrase
+    dictionary (about 55 MB of memory) that matching single characters never uses. Only the
+    syllable is kept, one shared string per syllable (about 400): the table of all readings
+    as pypinyin writes them held 10 MB."""
     spec = importlib.util.find_spec("pypinyin")
     if spec is None or not spec.submodule_search_locations:
         raise ImportError("pypinyin is not installed")
     table = Path(next(iter(spec.submodule_search_locations))) / "pinyin_dict.json"
-    return {int(code): readings for code, readings in json.loads(table.read_text("utf-8")).items()}
+    shared: dict[str, str] = {}
+    block: list[str | None] = [None] * (_TABLE_LAST - _TABLE_FIRST + 1)
+    others: dict[int, str] = {}
+    for code, readings in json.loads(table.read_text("utf-8")).items():
+        sound = _strip_tone(readings.split(",")[0])
+        for pattern, repl in _BLUR:
+            sound = pattern.sub(repl, sound)
+        sound = shared.setdefault(sound, sound)
+        point = int(code)
+        if _TABLE_FIRST <= point <= _TABLE_LAST:
+            block[point - _TABLE_FIRST] = sound
+        else:
+            others[point] = sound
+    return tuple(block), others
 
 
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
@@ -71,7 +93,7 @@ class SoundIndex:
         """`is_common` tells a word residents write on purpose (jieba frequency, a stop list):
         a window that is one is never taken for a typo."""
         self._is_common = is_common or (lambda _: False)
-        self._readings = _readings()
+        self._block, self._others = _sound_table()
         self._syllables: dict[str, str] = {}
         self._trie: dict[str, Any] = {}
         for word in sorted(set(words)):
@@ -84,11 +106,14 @@ class SoundIndex:
     def syllable(self, char: str) -> str:
         cached = self._syllables.get(char)
         if cached is None:
-            readings = self._readings.get(ord(char))
-            cached = _strip_tone(readings.split(",")[0]) if readings else char
-            for pattern, repl in _BLUR:
-                cached = pattern.sub(repl, cached)
-            self._syllables[char] = cached
+            point = ord(char)
+            sound = (self._block[point - _TABLE_FIRST] if _TABLE_FIRST <= point <= _TABLE_LAST
+                     else self._others.get(point))
+            if sound is None:  # no reading: the character stands for itself, blurred too
+                sound = char
+                for pattern, repl in _BLUR:
+                    sound = pattern.sub(repl, sound)
+            cached = self._syllables[char] = sound
         return cached
 
     def syllables(self, text: str) -> list[str]:
