@@ -18,6 +18,7 @@ from intents.lexicon import URGENCY, Cue, Lexicon, default_userdict_path, load_l
 from intents.location import describe, find_locations
 from intents.model import NON_REPORT_INTENTS, Classification, Match
 from intents.normalize import Normalizer, has_content
+from intents.tokenizer import Tokenizer
 
 _MAX_CHARS = 2000  # a complaint longer than this says nothing new in the rest
 _MAX_RUN = 3  # adjacent tokens joined when looking for a lexicon entry
@@ -53,7 +54,7 @@ class Classifier:
     ) -> None:
         self.lexicon = lexicon
         self._normalize = normalizer or Normalizer()
-        self._tokenizer = jieba.Tokenizer()
+        self._tokenizer = Tokenizer(keep=(p for cue in lexicon.cues for p in cue.parts))
         jieba.setLogLevel(logging.WARNING)
         self._tokenizer.initialize()
         # jieba opens a path and never closes it; hand it a file we close ourselves.
