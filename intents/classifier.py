@@ -4,14 +4,12 @@ matching for typos, and a few rules that decide between a new report and the oth
 
 from __future__ import annotations
 
-import logging
 import math
 import re
 from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 
-import jieba
 
 from intents.fuzzy import SoundIndex
 from intents.lexicon import URGENCY, Cue, Lexicon, default_userdict_path, load_lexicon
@@ -55,7 +53,6 @@ class Classifier:
         self.lexicon = lexicon
         self._normalize = normalizer or Normalizer()
         self._tokenizer = Tokenizer(keep=(p for cue in lexicon.cues for p in cue.parts))
-        jieba.setLogLevel(logging.WARNING)
         self._tokenizer.initialize()
         # jieba opens a path and never closes it; hand it a file we close ourselves.
         with open(userdict or default_userdict_path(), "rb") as fh:

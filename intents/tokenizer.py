@@ -21,9 +21,31 @@ words kept weigh exactly what they weighed before.
 
 from __future__ import annotations
 
+import logging
+import sys
 from collections.abc import Callable, Iterable
+from types import ModuleType
 
-import jieba
+
+def _import_jieba() -> ModuleType:
+    """jieba 0.42 imports pkg_resources (12 MB of memory: it reads the metadata of every
+    installed distribution) only to open its own dict.txt, and opens the file itself when
+    that import fails. So pkg_resources is kept out while jieba is first imported."""
+    if "jieba" in sys.modules:
+        return sys.modules["jieba"]
+    blocked = "pkg_resources" not in sys.modules
+    if blocked:
+        sys.modules["pkg_resources"] = None  # type: ignore[assignment]  # import fails
+    try:
+        import jieba
+    finally:
+        if blocked and "pkg_resources" in sys.modules and sys.modules["pkg_resources"] is None:
+            del sys.modules["pkg_resources"]
+    jieba.setLogLevel(logging.WARNING)
+    return jieba
+
+
+jieba = _import_jieba()
 
 # Words less frequent than this in jieba's dictionary are left out unless they touch a
 # lexicon word. All the words the classifier treats as common (frequency 100 and more) are
