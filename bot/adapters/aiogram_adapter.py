@@ -5,10 +5,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from aiogram import Bot, Dispatcher, Router
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
-from aiogram.types import (
+from bot.adapters.aiogram_types import import_types
+
+import_types()  # before anything of aiogram: its types' validators built when first used
+
+from aiogram import Bot, Dispatcher, Router  # noqa: E402
+from aiogram.client.session.aiohttp import AiohttpSession  # noqa: E402
+from aiogram.client.telegram import TelegramAPIServer  # noqa: E402
+from aiogram.types import (  # noqa: E402
     BotCommand,
     BotCommandScopeAllGroupChats,
     BotCommandScopeAllPrivateChats,
@@ -17,11 +21,11 @@ from aiogram.types import (
     Update,
 )
 
-from bot import convert
-from bot.adapters import ALLOWED_UPDATES
-from bot.intake import Intake, answer_press
-from handlers.app import BUSY_TEXT
-from handlers.events import Incoming
+from bot import convert  # noqa: E402
+from bot.adapters import ALLOWED_UPDATES  # noqa: E402
+from bot.intake import Intake, answer_press  # noqa: E402
+from handlers.app import BUSY_TEXT  # noqa: E402
+from handlers.events import Incoming  # noqa: E402
 
 log = logging.getLogger(__name__)
 
