@@ -9,9 +9,11 @@ once; its errors then shaped the next round (fault words, 充电 vs 充电桩), 
 `holdout3` (tests/data/dup_pairs_holdout3.jsonl) was written and committed before that round and
 measured once (precision 0.903, recall 0.778); it is seen now: the next round (a broader table
 of things and fault families, wider things, related faults, noise sources) was tuned on all
-three files. The next honest estimate is `holdout4` (tests/data/dup_pairs_holdout4.jsonl),
-written blind before that round: it is measured once, by someone else, and is deliberately not
-in PAIRS, so that nobody tunes on it.
+three files. `holdout4` (tests/data/dup_pairs_holdout4.jsonl, 115 pairs) was written blind
+before that round and measured once after it: precision 0.760, recall 0.760 (12 wrong merges,
+most of them two places the method could not tell apart: 小学 / 中学, B口 / D口, 东边 / 西边
+电梯, two landmarks on one road, two communities it did not know; 12 misses, words for one thing
+it lacked). It is seen from here on.
 """
 
 from __future__ import annotations
@@ -28,10 +30,9 @@ sys.path.insert(0, str(ROOT))
 from handlers.dedup import THRESHOLD, DuplicateFinder  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
-# Every file here is seen (tuned on); holdout4 is left out on purpose (see above).
 PAIRS = (DATA / "dup_pairs.jsonl", DATA / "dup_pairs_holdout2.jsonl",
-         DATA / "dup_pairs_holdout3.jsonl")
-SPLITS = ("tune", "holdout", "holdout2", "holdout3")
+         DATA / "dup_pairs_holdout3.jsonl", DATA / "dup_pairs_holdout4.jsonl")
+SPLITS = ("tune", "holdout", "holdout2", "holdout3", "holdout4")
 
 
 @dataclass(frozen=True)
