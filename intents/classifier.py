@@ -160,7 +160,11 @@ class Classifier:
         """Entries equal to the token or inside it (垃圾 in 垃圾桶), cached per token."""
         cached = self._token_cache.get(token)
         if cached is None:
-            if len(token) > _MAX_TOKEN_SUBSTRINGS or not _HAN.search(token):
+            if not _HAN.search(token):
+                # Numbers and Latin words are as many as residents care to type (every
+                # building number, phone number): looked up, never cached.
+                return (token,) if token in self._plain else ()
+            if len(token) > _MAX_TOKEN_SUBSTRINGS:
                 cached = (token,) if token in self._plain else ()
             else:
                 top = min(len(token), self._max_cue)
