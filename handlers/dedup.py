@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from rapidfuzz import fuzz
@@ -46,8 +46,9 @@ _KINDS = {"号楼": "building", "栋": "building", "幢": "building",
           "座": "building", "号院": "yard", "单元": "entrance", "室": "flat", "号房": "flat",
           "层": "floor", "楼": "floor", "期": "phase", "号": "number"}
 _NUMBERED = re.compile(rf"({_NUM})\s*(号楼|号院|号房|单元|栋|幢|座|室|层|期|楼|号)")
-_FLAT = re.compile(r"(?:幢|栋|座|单元|号楼)([0-9]{3,4})(?![0-9])")
-_GATE = re.compile(r"([东西南北])(?:大)?门")
+_CN_DIGIT_RUN = r"[零〇一二三四五六七八九]{3,4}"
+_FLAT = re.compile(
+    rf"(?:幢|栋|座|单元|号楼)([0-9]{{3,4}}|{_CN_DIGIT_RUN})(?![0-9零〇一二三四五六七八九])")
 
 # Words that say nothing about which problem it is (fillers, time, people, politeness).
 _STOPWORDS = frozenset(
@@ -63,7 +64,8 @@ _STOPWORDS = frozenset(
     # Who is affected and how it feels: the same problem is told with different ones.
     "人 老人 小孩 孩子 居民 业主 大人 东西 差点 危险 很危险 吓人 厉害 严重 不安全 睡不着 受不了 "
     "没法 不了 得很 开始 全 全是 一大块 块 一根 根 好几个 好几块 很大 大 路上 路 整个 到处 "
-    "一样 直接 根本 完全 实在 简直 突然".split()
+    "一样 直接 根本 完全 实在 简直 突然 大白天 整夜 整晚 成天 一整天 好几条 条 张 盏 排 部 棵 "
+    "那家 这家 家 一家 家里".split()
 )
 # The words residents use for one thing or one fault, folded to one name before comparing:
 # (name, kind, words). A "thing" is what is affected (路灯, 垃圾站, 道闸), a "noise" a thing that
@@ -85,7 +87,12 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
                        "倒计时")),
     ("景观灯", "thing", ("景观灯", "亮化灯", "灯带", "霓虹灯", "彩灯", "射灯")),
     # lifts, doors, gates and barriers
-    ("电梯", "thing", ("电梯", "升降梯", "轿厢", "扶梯", "电梯间")),
+    ("电梯", "thing", ("电梯", "升降梯", "轿厢", "扶梯", "电梯间", "升降机", "直梯", "客梯")),
+    # the stairwell is a thing too: flyposting in it is not flyposting on a pole outside
+    ("楼道", "thing", ("楼道", "楼梯间", "楼梯", "走廊", "过道", "楼梯口", "消防楼梯")),
+    ("屋顶", "thing", ("屋顶", "房顶", "屋面", "防水层", "楼顶防水")),
+    ("水箱", "thing", ("水箱", "蓄水池", "水塔", "二次供水", "储水罐")),
+    ("喷泉", "thing", ("喷泉", "喷水池", "景观池", "水池", "池塘", "人工湖", "鱼池", "荷花池")),
     ("门禁", "thing", ("门禁", "门禁卡", "门禁系统", "人脸识别", "刷脸", "单元门", "楼道门",
                      "防盗门", "电子门", "门锁")),
     ("栏杆", "thing", ("栏杆",)),  # a railing or a car park's barrier arm
@@ -104,20 +111,22 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
                        "明沟", "边沟", "窨井", "污水井", "排水口", "排水管", "下水管", "排水",
                        "地漏", "雨水篦子", "篦子", "下水管道", "污水管")),
     ("化粪池", "thing", ("化粪池", "粪池", "粪坑", "化粪井")),
-    ("地砖", "thing", ("砖头", "地砖", "路砖", "人行道砖", "步道砖", "道板", "路沿石",
+    ("地砖", "thing", ("地砖", "路砖", "人行道砖", "步道砖", "道板", "路沿石",
                      "道牙子", "路牙")),
     ("斑马线", "thing", ("斑马线", "人行横道线", "人行横道")),
     ("减速带", "thing", ("减速带", "减速坎", "减速垄", "减速板")),
     ("盲道", "thing", ("盲道",)),
     ("电线杆", "thing", ("电线杆", "电杆", "线杆", "水泥杆", "通信杆", "电线杆子", "电话杆")),
-    ("电线", "thing", ("电线", "电缆", "线头", "线缆", "网线", "光缆", "电话线", "电源线")),
+    ("电线", "thing", ("电线", "电缆", "线头", "线缆", "网线", "光缆", "电话线", "电源线",
+                     "根线", "条线", "几根线", "电线杆上的线", "通讯线", "宽带线", "有线电视线")),
     ("电箱", "thing", ("电箱", "配电箱", "配电柜", "变压器", "配电房", "电闸", "电表箱")),
     ("站牌", "thing", ("站牌", "公交站牌", "候车亭", "站台")),
     ("路牌", "thing", ("路牌", "指示牌", "标志牌", "交通标志", "路标", "门牌", "标识牌")),
     ("广告牌", "thing", ("广告牌", "招牌", "灯箱", "店招", "广告屏", "显示屏", "横幅",
                        "条幅")),
     # water, power, gas, heating
-    ("水管", "thing", ("水管", "管道", "自来水管", "供水管", "给水管", "水管子", "主管道")),
+    ("水管", "thing", ("水管", "管道", "自来水管", "供水管", "给水管", "水管子", "主管道",
+                     "地下水管", "自来水管道", "供水管道", "水管道", "进水管", "管子")),
     ("水龙头", "thing", ("水龙头", "龙头")),
     ("水表", "thing", ("水表",)),
     ("电表", "thing", ("电表", "电费表")),
@@ -130,9 +139,10 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
                        "垃圾投放点", "垃圾收集点", "垃圾亭", "垃圾屋", "分类点", "投放点",
                        "垃圾分类亭", "垃圾分类站", "垃圾箱房")),
     ("垃圾", "thing", ("垃圾堆", "生活垃圾", "垃圾", "垃圾袋", "厨余", "建筑垃圾", "装修垃圾",
-                     "扔垃圾", "丢垃圾")),
+                     "扔垃圾", "丢垃圾", "砖头", "碎砖", "水泥袋", "装修剩下", "装修废料",
+                     "建渣", "渣土", "废料", "碎石", "沙子水泥", "瓦片")),
     ("垃圾桶", "thing", ("垃圾桶", "垃圾箱", "果皮箱", "分类桶", "垃圾筒")),
-    ("公厕", "thing", ("公共厕所", "公厕", "厕所", "卫生间", "洗手间")),
+    ("公厕", "thing", ("公共厕所", "公厕", "厕所", "公共卫生间", "旱厕", "茅房", "茅厕")),
     ("杂物", "thing", ("杂物", "东西", "纸箱", "纸壳", "废纸壳", "废品", "破烂", "旧家具",
                      "大件垃圾", "旧沙发", "床垫")),
     ("烟头", "thing", ("烟头", "烟蒂")),
@@ -159,14 +169,14 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     # animals and pests
     ("狗", "thing", ("狗", "大狗", "小狗", "狗叫", "犬吠")),
     ("宠物狗", "thing", ("宠物狗", "遛狗", "养狗", "养的狗", "宠物")),
-    ("流浪狗", "thing", ("流浪狗", "野狗", "流浪犬", "流浪猫狗")),
+    ("流浪狗", "pest", ("流浪狗", "野狗", "流浪犬", "流浪猫狗", "无主狗", "没主人的狗", "土狗")),
     ("猫", "thing", ("猫", "小猫", "猫咪")),
-    ("流浪猫", "thing", ("流浪猫", "野猫", "流浪猫狗")),
+    ("流浪猫", "pest", ("流浪猫", "野猫", "流浪猫狗")),
     ("鸽子", "thing", ("鸽子", "养鸽子", "鸽笼")),
     ("鸡", "thing", ("活鸡", "杀鸡", "养鸡", "公鸡", "鸡")),
-    ("老鼠", "thing", ("老鼠", "耗子", "鼠患")),
-    ("蟑螂", "thing", ("蟑螂", "小强")),
-    ("蚊蝇", "thing", ("蚊子", "苍蝇", "蚊虫", "蚊蝇", "飞虫")),
+    ("老鼠", "pest", ("老鼠", "耗子", "鼠患", "大老鼠", "硕鼠")),
+    ("蟑螂", "pest", ("蟑螂", "小强")),
+    ("蚊蝇", "pest", ("蚊子", "苍蝇", "蚊虫", "蚊蝇", "飞虫")),
     # vehicles, parking, charging
     ("共享单车", "thing", ("共享单车", "共享自行车", "单车", "小黄车", "共享电单车")),
     ("自行车", "thing", ("自行车", "脚踏车")),
@@ -222,11 +232,14 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
                     "黑了", "黑着", "黑漆漆", "黑乎乎", "黑咕隆咚", "灭了", "断了", "不灵",
                     "坏", "折了", "折断", "断裂", "断掉", "碎了", "抬不起来",
                     "不抬杆", "不起杆", "打不开", "开不了", "关不上", "锁不上", "卡住",
-                    "卡死", "罢工", "瘫痪", "不工作", "摔坏", "砸坏", "撞坏")),
+                    "卡死", "罢工", "瘫痪", "不工作", "摔坏", "砸坏", "撞坏", "断腿", "缺腿", "掉腿",
+                    "腿断", "少了一条腿", "散架", "不转", "不走了", "不运行", "坏掉")),
     ("闪", "fault", ("一闪一闪", "忽明忽暗", "忽亮忽灭", "时亮时灭", "时亮时不亮", "闪烁",
                     "闪个不停", "乱闪", "一闪", "闪黄灯")),
     ("常亮", "fault", ("一直亮着", "一直亮", "白天也亮", "白天亮着", "白天都亮", "白天也开",
-                      "长明灯", "不关灯", "不灭", "全天亮", "浪费电")),
+                      "长明灯", "不关灯", "不灭", "全天亮", "浪费电", "白天开着", "白天还亮", "白天亮",
+                      "白天也开着", "开着没关", "一直开着", "整天亮", "整天开着", "忘了关", "忘关",
+                      "24小时亮", "日夜亮")),
     ("刺眼", "fault", ("太亮", "刺眼", "晃眼", "光污染", "照得睡不着", "照进屋", "亮得")),
     ("时间", "fault", ("时间太短", "时间太长", "时间不够", "时间短", "时间长", "秒数",
                       "只有几秒", "没几秒", "过不完", "来不及过", "等太久", "等半天",
@@ -248,7 +261,8 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("掉", "fault", ("掉下来", "往下掉", "脱落", "掉落", "快掉了", "要掉", "坠落", "掉了",
                     "掉下", "砸下来", "砸人", "砸到")),
     ("垂", "fault", ("垂下来", "垂得", "耷拉", "拖地", "吊着", "挂得很低", "悬着", "悬在",
-                    "挂着", "挂在", "悬空")),
+                    "挂着", "挂在", "悬空", "很低", "太低", "垂得很低", "掉得很低", "拉得很低",
+                    "挂得低", "低垂", "碰到头", "碰头", "够得着")),
     # road surface
     ("坑", "fault", ("坑坑洼洼", "坑洼", "塌陷", "塌了", "下陷", "大坑", "坑", "洞", "坑洞",
                     "窟窿", "不平", "凹凸不平", "高低不平", "下沉", "沉降")),
@@ -262,9 +276,10 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
                     "乱堆", "塞满", "满了", "满")),
     ("冒水", "fault", ("返水", "冒水", "冒出来", "往外冒", "冒污水", "外溢", "往外溢", "倒灌",
                       "冒了")),
-    ("积水", "fault", ("积水", "水淹", "淹了", "一片汪洋", "蹚水")),
+    ("积水", "fault", ("积水", "水淹", "淹了", "一片汪洋", "蹚水", "都是水", "全是水", "一滩水",
+                      "一大滩水", "水漫", "泡在水里")),
     ("漏", "fault", ("漏水", "渗水", "漏雨", "滴水", "渗到", "渗", "漏", "泄漏", "往下滴",
-                    "滴答")),
+                    "滴答", "渗漏", "洇水", "水渍", "湿了一大片", "往下淌")),
     ("爆", "fault", ("爆管", "爆了", "爆裂", "破裂", "哗哗", "喷水", "往外喷", "水柱")),
     # smell, dirt, dust, smoke, fire
     ("臭", "fault", ("臭气熏天", "臭烘烘", "臭味", "臭气", "发臭", "恶臭", "异味", "气味",
@@ -285,7 +300,9 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("吵", "fault", ("噪音", "噪声", "扰民", "声音太大", "声音特别大", "声音很大", "声音大",
                     "太响", "很响", "好响", "震天响", "响个不停", "吵闹", "吵", "响", "嘈杂",
                     "动静大", "动静很大", "嗡嗡", "轰隆隆", "咚咚", "哐哐", "砰砰", "乱叫",
-                    "狂叫", "叫个不停", "叫唤", "汪汪", "狗叫", "犬吠")),
+                    "狂叫", "叫个不停", "叫唤", "汪汪", "狗叫", "犬吠", "狂吠", "乱吠", "吠叫", "嚎叫",
+                    "鬼叫", "大吼大叫", "一直叫", "整夜叫", "整晚叫", "半夜叫", "晚上叫", "天天叫",
+                    "叫得", "吵吵")),
     # garbage
     ("收", "fault", ("没人收", "没人清理", "没人清", "没人打扫", "没人倒", "没人拉", "不清运",
                     "清运", "不收", "没清")),
@@ -299,7 +316,11 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("废车", "fault", ("僵尸车", "报废", "废弃", "破车", "破三轮", "没人开", "没人挪",
                      "放了好几个月", "停了半年", "停了大半年", "没动过", "落满了灰")),
     # animals
-    ("咬", "fault", ("咬伤", "咬人", "咬", "扑人", "追人")),
+    ("咬", "fault", ("咬伤", "咬人", "咬", "扑人", "追人", "追着人", "追着咬", "追着", "冲人",
+                    "扑上来")),
+    # rats, strays, insects: too many of them
+    ("多", "fault", ("成群", "成群结队", "泛滥", "乱窜", "出没", "到处跑", "一大群", "成灾",
+                    "猖獗", "横行", "满地跑", "窜来窜去", "一窝")),
     ("下崽", "fault", ("下崽", "生崽", "产崽", "生了一窝", "一窝小猫", "一窝小狗", "生小猫",
                       "生小狗", "生了小猫", "生了小狗")),
     ("不牵绳", "fault", ("不牵绳", "不拴绳", "没拴绳", "没牵绳", "不栓绳", "没栓绳", "不系绳",
@@ -308,12 +329,15 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("砍", "fault", ("砍", "锯掉", "锯了", "砍伐", "乱砍")),
     ("枯死", "fault", ("枯死", "枯萎", "枯了", "干枯")),
     ("遮挡", "fault", ("遮挡", "遮光", "挡光", "挡阳光", "挡住阳光", "挡窗户", "修剪",
-                      "太茂密")),
+                      "太茂密", "伸进", "伸到", "伸过来", "长进", "长到", "长太高", "长得太高",
+                      "太密", "挡视线", "剪一剪", "剪枝")),
     ("杂草", "fault", ("杂草", "荒草", "长草", "野草")),
     ("种菜", "fault", ("种菜", "开荒", "菜地", "种地")),
     # buildings and space
     ("违建", "fault", ("违章搭建", "违建", "私自加盖", "私搭乱建", "加盖", "搭建", "搭了",
-                     "盖了", "彩钢房", "铁皮房", "阳光房", "私搭", "乱搭", "搭棚")),
+                     "盖了", "彩钢房", "铁皮房", "阳光房", "私搭", "乱搭", "搭棚", "彩钢棚", "铁皮棚",
+                     "彩钢瓦", "阳光棚", "违章建筑", "违规搭建", "私建", "加建", "乱建", "在搭",
+                     "搭起", "搭个", "搭了个", "盖房子", "盖小房")),
     ("圈占", "fault", ("圈地", "圈占", "圈起来", "圈成", "毁绿")),
     ("加装", "fault", ("加装", "安装一个", "装一个", "增设", "没有安装", "没装", "缺少",
                      "建议装", "希望装")),
@@ -325,7 +349,9 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("不热", "fault", ("不热", "不暖和", "冰凉", "冰冷", "温度低", "不够热", "冷得")),
     ("水压", "fault", ("水压低", "水压太低", "水压不够", "水压小", "水流很小", "水很小",
                       "上不去水", "水上不去")),
-    ("水质", "fault", ("发黄", "黄水", "浑浊", "水浑", "锈水", "水质", "有杂质", "有沙子")),
+    ("水质", "fault", ("发黄", "黄水", "浑浊", "水浑", "锈水", "水质", "有杂质", "有沙子",
+                      "是黄的", "黄的", "黄色的水", "黄汤", "发浑", "铁锈味", "锈味", "有锈",
+                      "水黄", "有虫", "发白")),
     # charging, wiring
     ("飞线", "fault", ("飞线", "私拉电线", "私拉乱接", "拉电线", "拉线")),
     # charging where it must not be (楼道里充电) is a fault; a charger that will not charge is
@@ -379,13 +405,102 @@ _WIDER = {"路灯": "灯", "楼道灯": "灯", "红绿灯": "灯", "景观灯": 
 _RELATED_FAULTS = tuple(map(frozenset, (
     {"满", "堵", "乱停"}, {"堵", "冒水", "积水", "臭"}, {"漏", "爆", "冒水", "积水"},
     {"烟", "臭"}, {"烟", "焚烧", "着火", "抽烟"}, {"坏", "闪"}, {"坏", "裂", "破"},
-    {"坏", "溜梯"}, {"破", "爆", "漏"},
+    {"坏", "溜梯"}, {"破", "爆", "漏"}, {"坏", "松"},
     {"吵", "异响"}, {"松", "歪", "倒", "掉", "垂"}, {"脏", "扬尘"}, {"脏", "粪便", "臭"},
     {"裸露", "漏电"}, {"收费", "公示"},
 )))
-_KIND_OF = {name: "thing" if kind == "noise" else kind for name, kind, _ in _CONCEPTS}
+_KIND_OF = {name: "thing" if kind in ("noise", "pest") else kind for name, kind, _ in _CONCEPTS}
 _NOISY = frozenset(name for name, kind, _ in _CONCEPTS if kind == "noise")
+_WIDE = frozenset(_WIDER.values())
+# A wide thing inside another thing is that thing's (公厕里面的灯, 电梯里的灯)
+_INSIDE = re.compile(r"\s*(?:里面|里头|里边|里|内|中)的?\s*$")
+# Things that are rather where a problem is (楼道里有人充电): they decide only when a report
+# names nothing else (楼道里贴小广告 / 电线杆上贴小广告).
+_SPOTS = frozenset({"楼道", "车棚"})
+# Faults that name their thing: a wire strung across (飞线) is a wire, charging a vehicle
+_FAULT_THINGS = {"飞线": ("电线",), "私充": ("电动车",)}
+_PESTS = frozenset(name for name, kind, _ in _CONCEPTS if kind == "pest")
 _GENERIC_PLACE = re.compile(r"(?:小区|社区)$")
+
+# --- Where, beyond numbers: two reports are one problem only at one spot. Marks of a spot
+# that contradict each other (kind, pattern, value of each group): a side of a place (东门 /
+# 西边), a front or back door, left or right, the two ends of a lane (巷口 / 巷尾), the letter of
+# an exit or a block (B口 / D口), a person by surname (王奶奶 / 李大爷). One report naming a mark
+# the other does not name is no contradiction: it only adds detail.
+_SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡"
+             "余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付傅方白邹孟熊秦邱江尹薛闫"
+             "段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞"
+             "颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂"
+             "成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪"
+             "简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇"
+             "栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝")
+_TITLES = ("奶奶|爷爷|大爷|大娘|大妈|阿姨|叔叔|大叔|伯伯|阿婆|婆婆|老太太|老太|老头|老爷子|"
+           "老大爷|师傅|大哥|大姐|老师|医生|女士|先生|婶婶|婶|嫂子|阿伯|阿公|老人家")
+_MARKS: tuple[tuple[str, re.Pattern[str], dict[str, int] | None], ...] = (
+    ("side", re.compile(r"(?<![东西南北])([东西南北])(?:大门|门|边|侧|面|头|角|段|出口|入口|口)"),
+     {"东": 0, "西": 1, "南": 2, "北": 3}),
+    ("door", re.compile(r"([前后正侧])(?:大门|门)"), {"前": 0, "正": 0, "后": 1, "侧": 2}),
+    ("hand", re.compile(r"([左右])(?:手边|边|侧|手|面)"), {"左": 0, "右": 1}),
+    ("end", re.compile(r"(?:巷|弄|胡同|村)(口|头)|街(口)|(?:巷|街|弄|胡同|村|路)(尾)"),
+     {"口": 0, "头": 0, "尾": 1}),
+    ("exit", re.compile(r"(?<![a-z])([a-z])\s*(?:号口|出口|入口|口|门)"), None),
+    ("block", re.compile(r"(?<![a-z])([a-z])\s*(?:座|栋|幢|区|号楼)"), None),
+    ("person", re.compile(rf"([{_SURNAMES}])(?:{_TITLES})"), None),
+)
+# Named places that are not roads or estates, by the word that ends their name: the family a
+# word belongs to ("school") and, when it says which kind, the kind (小学 is a school, 学校
+# any school). 育才小学 / 育才中学 and 农商行 / 人民医院 are two places; 学校 / 育才小学 may be
+# one. Venues are places too: a KTV is not the bar next door.
+_LANDMARK_WORDS: tuple[tuple[str, str, str], ...] = (
+    ("school", "", "学校|校园"),
+    ("school", "小学", "小学|附小"), ("school", "中学", "中学|初中|高中|附中"),
+    ("school", "大学", "大学|学院"), ("school", "职校", "职校|技校|职高|中专"),
+    ("kindergarten", "", "幼儿园|托儿所|早教中心"),
+    ("hospital", "", "医院|卫生院|诊所|卫生服务站|卫生服务中心|门诊部|卫生室"),
+    ("bank", "", "银行|农商行|信用社|储蓄所|工行|建行|农行|中行|交行|招行|邮储"),
+    ("market", "", "菜市场|农贸市场|市场|菜场"), ("mall", "", "商场|购物中心|百货|商城|商厦"),
+    ("shop", "", "超市|便利店"), ("metro", "", "地铁站|地铁口"),
+    ("bus", "", "公交站|公交车站|公交总站|车站"), ("rail", "", "火车站|高铁站|汽车站|客运站"),
+    ("park", "", "公园|广场(?!舞)|游园"), ("post", "", "邮局|邮政所|邮政局"),
+    ("parcel", "", "驿站|快递站|快递点|丰巢"), ("police", "", "派出所|警务室|警务站"),
+    ("office", "", "居委会|村委会|街道办|服务中心|党群中心"),
+    ("fuel", "", "加油站|加气站|充电站"), ("parking", "", "停车场|车库"),
+    ("ktv", "", "ktv|卡拉ok|歌厅|k歌房|歌舞厅"), ("bar", "", "酒吧|清吧|夜店|迪厅|酒馆"),
+    ("restaurant", "", "饭店|餐馆|餐厅|饭馆|酒楼|面馆|小吃店|快餐店|火锅店|食堂"),
+    ("hotel", "", "宾馆|酒店|旅馆|民宿|招待所"), ("netcafe", "", "网吧|网咖"),
+    ("mahjong", "", "麻将馆|棋牌室"), ("barber", "", "理发店|美发店|发廊"),
+    ("spa", "", "足浴店|足浴|洗脚城|按摩店|洗浴中心"), ("gym", "", "健身房|游泳馆"),
+    ("pharmacy", "", "药店|药房"), ("bbq", "", "烧烤店|烧烤摊|大排档"),
+    ("*", "", "店|商店|门市|门面|铺子"),  # a shop of any kind: its name decides ("site", "", "工地"), ("factory", "", "工厂|厂房"),
+    ("church", "", "教堂|寺庙|庙"), ("library", "", "图书馆|体育馆|文化馆|博物馆|少年宫"),
+)
+# Roads and estates by the word that ends their name, for those find_locations misses
+# (和平路与建设路口, 枫林湾, 桂香园, 御景府, 桃源居).
+_ROAD_ENDS = "路|大道|大街|街|巷|胡同"
+_NOT_ROAD_WORD = re.compile(r"路(?:面|况|人|基|沿|肩|边石)")  # 路面 is the surface of a road
+_ESTATE_ENDS = "湾|园|府|郡|邸|苑|居"
+_NOT_ESTATES = re.compile(r"(?:公园|花园|家园|幼儿园|乐园|菜园|校园|动物园|植物园|果园|陵园|"
+                          r"墓园|田园|茶园|游园|庄园|港湾|海湾|政府|独居|邻居|家居|民居|蜗居|"
+                          r"同居|定居|故居|旧居|新居)$")
+# Words before 路 / 街 that make no road's name (十字路口, 过马路, 这条路, 逛街).
+_NOT_ROADS = re.compile(r"(?:十字|马|公|道|小|电|线|网|套|出|一|上|条|段|修|走|过|堵|挡|占|"
+                        r"封|拦|让|铺|挖|开|柏油|水泥|石子|逛|沿|临|满大|大|夜|把|住|着|"
+                        r"倒|到|了|在|压|断|坏|半|这|那|的|远|近|回家|出口|入口)$")
+_LANDMARK_KIND = {word: (family, kind) for family, kind, words in _LANDMARK_WORDS
+                  for word in words.split("|")}
+_LANDMARK_KIND["广场"] = ("park", "")
+_ANCHOR = re.compile("|".join(sorted(
+    [*(re.escape(w) if "(" not in w else w for w in _LANDMARK_KIND),
+     *_ESTATE_ENDS.split("|"), *_ROAD_ENDS.split("|")],
+    key=len, reverse=True)))
+_NAME_CHARS = re.compile(r"[\u4e00-\u9fff0-9a-z]*$")
+# Words before a place's name that are not part of it (我们住在阳光 + 小区, 与建设 + 路口).
+_NOT_NAME = frozenset("与 和 跟 及 同 住在 位于 就在 在 到 去 从 往 是 有 对面 旁边 附近 门口 "
+                      "靠近 挨着 对着 临近 紧挨 楼下 楼上 隔壁 地下 "
+                      "那家 这家 那个 这个 一个 一家 反映 投诉 举报 我们 我家 咱们 的 了".split())
+# Estate and road words that sound alike name two places, not one place misspelt (翠竹园 /
+# 翠竹苑, 东风路 / 东风巷).
+_PLACE_ENDS = frozenset("湾园府郡邸苑居村城庄路街巷道里")
 # What turns a name into another estate's: 南湖 + 花园 is not 南湖(小区).
 _ANOTHER_ESTATE = re.compile(
     r"花园|家园|新村|新城|公寓|大院|宿舍|嘉园|雅苑|华庭|名苑|山庄|公馆|大厦|苑|村")
@@ -417,15 +532,24 @@ class NewReport:
 @dataclass(frozen=True, slots=True)
 class _Profile:
     numbers: dict[str, frozenset[int]]
-    places: frozenset[str]
+    places: frozenset[str]  # roads and estates
     content: tuple[str, ...]
     things: frozenset[str]
     faults: frozenset[str]
+    # what a pest report complains of when it names no fault (多: too many): it may agree
+    # with the other report's fault, it never contradicts one
+    implied: frozenset[str] = frozenset()
+    marks: dict[str, frozenset[int | str]] = field(default_factory=dict)
+    roads: frozenset[str] = frozenset()
+    estates: frozenset[str] = frozenset()
+    landmarks: frozenset[tuple[str, str, str]] = frozenset()  # (family, kind, name)
 
 
 def _cn_number(text: str) -> int | None:
     if text.isdigit():
         return int(text)
+    if len(text) > 1 and all(ch in _CN_DIGITS for ch in text):  # 六零二 is 602
+        return int("".join(str(_CN_DIGITS[ch]) for ch in text))
     total, digit = 0, 0
     for ch in text:
         if ch in _CN_DIGITS:
@@ -445,10 +569,36 @@ class _Profiler:
     def __init__(self, tokens: Tokens, normalizer: Normalizer) -> None:
         self._tokens = tokens
         self._normalize = normalizer
-        self._sound = SoundIndex(())
+        # Residents type with pinyin: the name of a thing may come as its homophone (路等 for
+        # 路灯, 拉圾 for 垃圾). Only things: faults are verbs, whose homophones are verbs
+        # written on purpose (压到 is not 压倒). A window that is a word of its own (jieba
+        # knows it) was meant as written.
+        self._sound = SoundIndex(
+            (w for w, names in _CONCEPT_OF.items()
+             if len(w) > 1 and any(kind in ("thing", "noise", "pest") for _, kind in names)),
+            lambda w: len(self._tokens(w)) == 1,
+        )
 
     def norm(self, text: str | None) -> str:
-        return self._normalize(text).text if text else ""
+        if not text:
+            return ""
+        text = self._normalize(text).text
+        # A typo is a window of the message that no word or problem word cuts in two (8号楼电梯
+        # holds no 漏电, 充电桩坏了 no 撞坏).
+        inside: set[int] = set()
+        at = 0
+        for token in self._tokens(text):
+            start = text.find(token, at)
+            if start < 0:
+                continue
+            inside.update(range(start + 1, start + len(token)))
+            at = start + len(token)
+        for m in _CONCEPT_WORDS.finditer(text):
+            inside.update(range(m.start() + 1, m.end()))
+        known = set(_CONCEPT_WORDS.findall(text))
+        for hit in self._sound.matches(text, known, inside):
+            text = text.replace(hit.found, hit.word)
+        return text
 
     def __call__(self, text: str, location: str | None) -> _Profile:
         # A space before each problem word keeps it out of a place's name (东门路灯 is not a
@@ -456,22 +606,37 @@ class _Profiler:
         body, where = (_CONCEPT_WORDS.sub(r" \g<0>", self.norm(part))
                        for part in (text, location))
         numbers: dict[str, set[int]] = {}
-        places: set[str] = set()
+        marks: dict[str, set[int | str]] = {}
+        roads: set[str] = set()
+        estates: set[str] = set()
+        landmarks: set[tuple[str, str, str]] = set()
         for part in (body, where):
             for m in _NUMBERED.finditer(part):
                 value = _cn_number(m.group(1))
                 if value is not None:
                     numbers.setdefault(_KINDS[m.group(2)], set()).add(value)
             for m in _FLAT.finditer(part):
-                numbers.setdefault("flat", set()).add(int(m.group(1)))
-            for m in _GATE.finditer(part):
-                numbers.setdefault("gate", set()).add("东西南北".index(m.group(1)))
+                value = _cn_number(m.group(1))
+                if value is not None:
+                    numbers.setdefault("flat", set()).add(value)
             for loc in find_locations(part):
                 if loc.kind in ("community", "road"):
                     name = re.sub(rf"(?:{_NUM})(?:号|期)$", "", loc.text)
                     name = _GENERIC_PLACE.sub("", name)
+                    name = re.sub(r"^[与及跟]", "", name)
+                    if loc.kind == "road" and (_NOT_ROADS.search(name[:-1])
+                                               or _NOT_ROAD_WORD.match(part, loc.end - 1)):
+                        continue
                     if len(name) >= 2 and not re.search(r"[0-9那这个]", name):
-                        places.add(name)
+                        (roads if loc.kind == "road" else estates).add(name)
+            self._anchors(part, roads, estates, landmarks)
+            unroaded = part
+            for name in roads:  # 解放西路 has no west side, 东风路 no east one
+                unroaded = unroaded.replace(name[:-1], " ")
+            for kind, pattern, values in _MARKS:
+                for m in pattern.finditer(unroaded):
+                    said = next(g for g in m.groups() if g)
+                    marks.setdefault(kind, set()).add(values[said] if values else said)
         # What is wrong, without where: places and numbered things are compared above.
         cut = body
         for loc in sorted(find_locations(body), key=lambda lo: -lo.start):
@@ -479,11 +644,14 @@ class _Profiler:
         for named in where.split():
             cut = cut.replace(named, " ")
         cut = _NUMBERED.sub(" ", cut)
-        cut = _GATE.sub(" ", cut)
+        cut = re.sub(_CN_DIGIT_RUN, " ", cut)
+        for _, pattern, _ in _MARKS:
+            cut = pattern.sub(" ", cut)
         content: list[str] = []
         things: set[str] = set()
         faults: set[str] = set()
         at = 0
+        last_thing: tuple[str, int] | None = None
         for m in [*_CONCEPT_WORDS.finditer(cut), None]:
             rest = cut[at: m.start() if m else len(cut)]
             content += [t for t in self._tokens(rest)
@@ -491,17 +659,60 @@ class _Profiler:
             if m is None:
                 break
             for name, kind in _CONCEPT_OF[m.group()]:
-                content.append(name)
-                if kind in ("thing", "noise"):
+                if kind in ("thing", "noise", "pest"):
+                    # a thing inside another is the thing, the other is where: 电梯里的排风扇
+                    # is a fan; a wide thing inside another is that one's (公厕里的灯 is not a
+                    # street light)
+                    within = last_thing and _INSIDE.match(cut, last_thing[1], m.start())
+                    if within and last_thing[0] != name and _WIDER.get(last_thing[0]) != name:
+                        things.discard(last_thing[0])
+                        if name in _WIDE:
+                            name = f"{last_thing[0]}的{name}"
                     things.add(name)
+                    last_thing = (name, m.end())
                 elif kind == "fault":
                     faults.add(name)
+                    things.update(_FAULT_THINGS.get(name, ()))
+                content.append(name)
             at = m.end()
         things -= {_WIDER.get(thing) for thing in things}
         if not faults and things & _NOISY:
             faults.add("吵")
-        return _Profile({k: frozenset(v) for k, v in numbers.items()}, frozenset(places),
-                        tuple(content), frozenset(things), frozenset(faults))
+        implied = {"多"} if things & _PESTS else set()
+        return _Profile({k: frozenset(v) for k, v in numbers.items()},
+                        frozenset(roads | estates), tuple(content), frozenset(things),
+                        frozenset(faults), frozenset(implied - faults),
+                        {k: frozenset(v) for k, v in marks.items()}, frozenset(roads),
+                        frozenset(estates), frozenset(landmarks))
+
+    def _anchors(self, part: str, roads: set[str], estates: set[str],
+                 landmarks: set[tuple[str, str, str]]) -> None:
+        """Roads and estates that find_locations does not know (枫林湾, 和平路 before 与),
+        and landmarks (人民医院, 育才小学, a KTV). A name is the one or two words before the
+        place word (jieba's), up to four characters, back to a word that is not a name."""
+        last = 0
+        for m in _ANCHOR.finditer(part):
+            word = m.group()
+            before = _NAME_CHARS.search(part, last, m.start()).group()
+            last = m.end()
+            if _NOT_ROAD_WORD.match(part, m.start()):
+                continue
+            name = ""
+            for token in reversed(self._tokens(before) if before else []):
+                if (token in _NOT_NAME or token in _STOPWORDS or len(name) + len(token) > 4
+                        or token.isdigit()):
+                    break
+                name = token + name
+            if word in _LANDMARK_KIND:
+                family, kind = _LANDMARK_KIND[word]
+                landmarks.add((family, kind, name if len(name) >= 2 else ""))
+            elif len(name) < 2:
+                continue
+            elif word in _ROAD_ENDS.split("|"):
+                if not _NOT_ROADS.search(name):
+                    roads.add(name + word)
+            elif not _NOT_ESTATES.search(name + word):
+                estates.add(name + word)
 
     def same_place(self, a: str, b: str) -> bool:
         """Equal, one the start of the other (龙泉花园 / 龙泉花园二期 / 和平里广场), or a
@@ -510,17 +721,50 @@ class _Profiler:
         short, long = sorted((a, b), key=len)
         if long.startswith(short):
             return not _ANOTHER_ESTATE.match(long[len(short):])
+        return self.sounds_alike(a, b)
+
+    def sounds_alike(self, a: str, b: str) -> bool:
+        """One character of three or more differs, and sounds the same (桂香园 / 桂香圆)."""
         if len(a) != len(b):
             return False
         diff = [i for i in range(len(a)) if a[i] != b[i]]
         return len(diff) == 1 and len(a) >= 3 and (
             self._sound.syllable(a[diff[0]]) == self._sound.syllable(b[diff[0]])
+        ) and not (a[diff[0]] in _PLACE_ENDS and b[diff[0]] in _PLACE_ENDS)
+
+    def same_name(self, a: str, b: str) -> bool:
+        """Names cut from running text may carry a word too many in front (住在人民 / 人民):
+        one ending the other, or the same last two characters, or a homophone typo."""
+        if not a or not b or a.endswith(b) or b.endswith(a):
+            return True
+        return a[-2:] == b[-2:] or self.sounds_alike(a, b)
+
+    def same_landmark(self, a: tuple[str, str, str], b: tuple[str, str, str]) -> bool:
+        return ((a[0] == b[0] and (a[1] == b[1] or not a[1] or not b[1]) or "*" in (a[0], b[0]))
+                and self.same_name(a[2], b[2]))
+
+    def two_places(self, a: _Profile, b: _Profile) -> bool:
+        """Each report names a road, an estate or a landmark that the other's of that sort is
+        not: 光明路 / 光明北路 at one junction with 育才路, 枫林湾 / 丽水湾, 农商行 / 人民医院,
+        小学 / 中学, a KTV / a bar. A place only one of them names adds detail."""
+        def unmatched(mine: Iterable, theirs: Iterable, same: Callable) -> bool:
+            return any(not any(same(x, y) for y in theirs) for x in mine)
+
+        def same_road(x: str, y: str) -> bool:
+            return self.same_place(x, y) or x.endswith(y) or y.endswith(x)
+
+        return any(
+            unmatched(mine, theirs, same) and unmatched(theirs, mine, same)
+            for mine, theirs, same in ((a.roads, b.roads, same_road),
+                                       (a.estates, b.estates, same_road),
+                                       (a.landmarks, b.landmarks, self.same_landmark))
         )
 
 
 def _conflicting_numbers(a: _Profile, b: _Profile) -> bool:
     return any(kind in b.numbers and not values & b.numbers[kind]
-               for kind, values in a.numbers.items())
+               for kind, values in a.numbers.items()) or any(
+        kind in b.marks and not values & b.marks[kind] for kind, values in a.marks.items())
 
 
 def _same_numbers(a: _Profile, b: _Profile) -> bool:
@@ -567,9 +811,16 @@ def _faults_clash(a: frozenset[str], b: frozenset[str]) -> bool:
     return not any(a & related and b & related for related in _RELATED_FAULTS)
 
 
+def _wider(thing: str) -> str | None:
+    return _WIDER.get(thing) or (thing.split("的")[-1] if "的" in thing else None)
+
+
 def _things_agree(a: frozenset[str], b: frozenset[str]) -> bool:
-    """One thing named by both, or a thing and the wider one it is one of (灯 / 路灯)."""
-    return any(x == y or _WIDER.get(x) == y or _WIDER.get(y) == x for x in a for y in b)
+    """One thing named by both, or a thing and the wider one it is one of (灯 / 路灯, 电梯的灯
+    / 灯); a spot (楼道) counts only for a report that names nothing else."""
+    if a - _SPOTS and b - _SPOTS:
+        a, b = a - _SPOTS, b - _SPOTS
+    return any(x == y or _wider(x) == y or _wider(y) == x for x in a for y in b)
 
 
 def _problem_score(a: _Profile, b: _Profile) -> float:
@@ -580,7 +831,7 @@ def _problem_score(a: _Profile, b: _Profile) -> float:
     things_clash = bool(a.things and b.things and not _things_agree(a.things, b.things))
     if things_clash or _faults_clash(a.faults, b.faults):
         return score * CLASH
-    if a.faults & b.faults:
+    if (a.faults | a.implied) & (b.faults | b.implied):
         if _things_agree(a.things, b.things):
             return max(score, AGREED)
         if not (a.things and b.things):
@@ -622,8 +873,9 @@ class DuplicateFinder:
         named = bool(a.places and b.places)
         if named and not any(
             self._profiler.same_place(p, q) for p in a.places for q in b.places
-        ):
+        ) or self._profiler.two_places(a, b):
             return 0.0
+        named = named or bool(a.landmarks and b.landmarks)
         score = _problem_score(a, b)
         return score if named or _same_numbers(a, b) else score * 0.9
 
