@@ -90,6 +90,7 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("电梯", "thing", ("电梯", "升降梯", "轿厢", "扶梯", "电梯间", "升降机", "直梯", "客梯")),
     # the stairwell is a thing too: flyposting in it is not flyposting on a pole outside
     ("楼道", "thing", ("楼道", "楼梯间", "楼梯", "走廊", "过道", "楼梯口", "消防楼梯")),
+    ("车库", "thing", ("地下车库", "车库", "地库", "停车库", "地下停车场")),
     ("屋顶", "thing", ("屋顶", "房顶", "屋面", "防水层", "楼顶防水")),
     ("水箱", "thing", ("水箱", "蓄水池", "水塔", "二次供水", "储水罐")),
     ("喷泉", "thing", ("喷泉", "喷水池", "景观池", "水池", "池塘", "人工湖", "鱼池", "荷花池")),
@@ -118,7 +119,7 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("盲道", "thing", ("盲道",)),
     ("电线杆", "thing", ("电线杆", "电杆", "线杆", "水泥杆", "通信杆", "电线杆子", "电话杆")),
     ("电线", "thing", ("电线", "电缆", "线头", "线缆", "网线", "光缆", "电话线", "电源线",
-                     "根线", "条线", "几根线", "电线杆上的线", "通讯线", "宽带线", "有线电视线")),
+                     "电线杆上的线", "通讯线", "宽带线", "有线电视线")),
     ("电箱", "thing", ("电箱", "配电箱", "配电柜", "变压器", "配电房", "电闸", "电表箱")),
     ("站牌", "thing", ("站牌", "公交站牌", "候车亭", "站台")),
     ("路牌", "thing", ("路牌", "指示牌", "标志牌", "交通标志", "路标", "门牌", "标识牌")),
@@ -188,13 +189,16 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("渣土车", "thing", ("渣土车", "泥头车", "土方车")),
     ("公交车", "thing", ("公交车", "大巴", "公交")),
     ("车位", "thing", ("停车位", "车位")),
+    ("车辆", "thing", ("车辆", "机动车", "乱停车", "违停", "违章停车", "乱停的车")),  # any vehicle
+    ("停车场", "word", ("停车场",)),  # a place, not a vehicle
     ("充电桩", "thing", ("充电桩", "充电插座", "充电口", "充电设施", "充电插口", "充电器",
                        "充电柜")),
     ("车棚", "thing", ("车棚", "自行车棚", "非机动车棚", "电动车棚", "电瓶车棚")),
     ("消防通道", "thing", ("消防通道", "生命通道", "消防车道", "安全通道", "安全出口")),
     ("灭火器", "thing", ("灭火器",)),
     ("消防栓", "thing", ("消防栓", "消火栓", "消防水带", "消防箱")),
-    ("摊贩", "thing", ("摆摊", "摊贩", "小摊", "地摊", "流动摊贩", "小贩", "商贩", "摊位")),
+    ("摊贩", "thing", ("摆摊", "摊贩", "小摊", "地摊", "流动摊贩", "小贩", "商贩", "摊位",
+                     "乱摆摊", "摆地摊", "占道经营", "出摊", "卖菜的", "卖水果的")),
     # fees, services, people
     ("物业费", "thing", ("物业费", "物管费", "管理费")),
     ("停车费", "thing", ("停车费", "车位费", "停车收费")),
@@ -233,7 +237,8 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
                     "坏", "折了", "折断", "断裂", "断掉", "碎了", "抬不起来",
                     "不抬杆", "不起杆", "打不开", "开不了", "关不上", "锁不上", "卡住",
                     "卡死", "罢工", "瘫痪", "不工作", "摔坏", "砸坏", "撞坏", "断腿", "缺腿", "掉腿",
-                    "腿断", "少了一条腿", "散架", "不转", "不走了", "不运行", "坏掉")),
+                    "腿断", "少了一条腿", "散架", "不转", "不走了", "不运行", "坏掉", "老是停", "总是停",
+                    "经常停", "动不动就停", "停摆")),
     ("闪", "fault", ("一闪一闪", "忽明忽暗", "忽亮忽灭", "时亮时灭", "时亮时不亮", "闪烁",
                     "闪个不停", "乱闪", "一闪", "闪黄灯")),
     ("常亮", "fault", ("一直亮着", "一直亮", "白天也亮", "白天亮着", "白天都亮", "白天也开",
@@ -273,7 +278,7 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
                     "不畅", "走不动", "走不过去", "过不去", "堵", "挡着", "挡住", "挡路",
                     "挡道", "出不去", "进不去", "进不来", "出不来", "通不过", "过不了")),
     ("满", "fault", ("满出来", "溢出来", "溢出", "堆满了", "堆满", "堆了", "堆着", "堆放",
-                    "乱堆", "塞满", "满了", "满")),
+                    "乱堆", "塞满", "满了", "满", "堆")),
     ("冒水", "fault", ("返水", "冒水", "冒出来", "往外冒", "冒污水", "外溢", "往外溢", "倒灌",
                       "冒了")),
     ("积水", "fault", ("积水", "水淹", "淹了", "一片汪洋", "蹚水", "都是水", "全是水", "一滩水",
@@ -283,9 +288,9 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("爆", "fault", ("爆管", "爆了", "爆裂", "破裂", "哗哗", "喷水", "往外喷", "水柱")),
     # smell, dirt, dust, smoke, fire
     ("臭", "fault", ("臭气熏天", "臭烘烘", "臭味", "臭气", "发臭", "恶臭", "异味", "气味",
-                    "味道", "反味", "返味", "骚味", "难闻", "熏得", "熏人", "霉味", "臭",
+                    "味道", "反味", "返味", "骚味", "难闻", "熏得", "熏人", "霉味", "臭", "怪味", "有味儿", "一股味",
                     "刺鼻", "腥味", "煤气味", "燃气味", "天然气味", "捂鼻子")),
-    ("脏", "fault", ("太脏", "脏得", "脏兮兮", "很脏", "脏", "脏乱", "满地", "一地", "污渍",
+    ("脏", "fault", ("太脏", "脏得", "脏兮兮", "很脏", "脏", "脏乱", "乱七八糟", "满地", "一地", "污渍",
                     "油污", "鸡毛")),
     ("扬尘", "fault", ("扬尘", "灰尘", "尘土", "灰很大", "一层灰", "掉土", "撒土", "遗撒",
                       "全是泥", "泥巴", "漏土")),
@@ -295,6 +300,7 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("焚烧", "fault", ("焚烧", "烧垃圾", "烧东西", "烧纸", "烧树叶", "烧秸秆", "露天烧")),
     ("着火", "fault", ("着火", "起火", "失火", "火灾", "冒火", "火花", "打火", "短路")),
     ("漏电", "fault", ("漏电", "触电", "电到人", "电人", "麻手")),
+    ("锈", "fault", ("生锈", "锈蚀", "锈穿", "锈得", "锈迹", "锈了", "烂锈")),
     ("裸露", "fault", ("裸露", "露在外面", "露出来")),
     # noise
     ("吵", "fault", ("噪音", "噪声", "扰民", "声音太大", "声音特别大", "声音很大", "声音大",
@@ -309,7 +315,7 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("乱倒", "fault", ("乱倒", "偷倒", "倾倒", "乱扔", "乱丢", "扔垃圾", "丢垃圾")),
     ("分类", "fault", ("不分类", "没分类", "混投", "乱投放", "混装", "不分拣")),
     # traffic and parking
-    ("乱停", "fault", ("乱停乱放", "乱停", "乱放", "占道", "停满", "乱摆", "占了", "占用",
+    ("乱停", "fault", ("乱停乱放", "乱停", "乱停车", "违停", "违章停车", "乱摆摊", "占道经营", "乱放", "占道", "停满", "乱摆", "占了", "占用",
                       "被占", "霸占", "占着", "乱七八糟", "横七竖八", "东倒西歪")),
     ("超速", "fault", ("开得飞快", "飞快", "超速", "开得快", "开太快", "开得很快")),
     ("闯红灯", "fault", ("闯红灯", "闯灯", "逆行", "不让行人", "不礼让")),
@@ -329,7 +335,7 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("砍", "fault", ("砍", "锯掉", "锯了", "砍伐", "乱砍")),
     ("枯死", "fault", ("枯死", "枯萎", "枯了", "干枯")),
     ("遮挡", "fault", ("遮挡", "遮光", "挡光", "挡阳光", "挡住阳光", "挡窗户", "修剪",
-                      "太茂密", "伸进", "伸到", "伸过来", "长进", "长到", "长太高", "长得太高",
+                      "太茂密", "遮住", "伸进", "伸到", "伸过来", "长进", "长到", "长太高", "长得太高",
                       "太密", "挡视线", "剪一剪", "剪枝")),
     ("杂草", "fault", ("杂草", "荒草", "长草", "野草")),
     ("种菜", "fault", ("种菜", "开荒", "菜地", "种地")),
@@ -399,7 +405,8 @@ _WIDER = {"路灯": "灯", "楼道灯": "灯", "红绿灯": "灯", "景观灯": 
           "滑梯": "游乐设施", "秋千": "游乐设施", "跷跷板": "游乐设施",
           "流浪狗": "狗", "宠物狗": "狗", "流浪猫": "猫",
           "广场舞": "音乐", "ktv": "音乐",
-          "共享单车": "自行车"}
+          "共享单车": "自行车", "自行车": "车辆", "汽车": "车辆", "电动车": "车辆",
+          "三轮车": "车辆", "渣土车": "车辆", "公交车": "车辆"}
 # Faults that one problem is told with: a full bin and a blocked passage are one complaint; a
 # lamp that flickers or a cracked bar is broken; a loose sign is about to fall.
 _RELATED_FAULTS = tuple(map(frozenset, (
@@ -407,16 +414,17 @@ _RELATED_FAULTS = tuple(map(frozenset, (
     {"烟", "臭"}, {"烟", "焚烧", "着火", "抽烟"}, {"坏", "闪"}, {"坏", "裂", "破"},
     {"坏", "溜梯"}, {"破", "爆", "漏"}, {"坏", "松"},
     {"吵", "异响"}, {"松", "歪", "倒", "掉", "垂"}, {"脏", "扬尘"}, {"脏", "粪便", "臭"},
-    {"裸露", "漏电"}, {"收费", "公示"},
+    {"裸露", "漏电"}, {"收费", "公示"}, {"堵", "遮挡"},
 )))
 _KIND_OF = {name: "thing" if kind in ("noise", "pest") else kind for name, kind, _ in _CONCEPTS}
 _NOISY = frozenset(name for name, kind, _ in _CONCEPTS if kind == "noise")
 _WIDE = frozenset(_WIDER.values())
 # A wide thing inside another thing is that thing's (公厕里面的灯, 电梯里的灯)
 _INSIDE = re.compile(r"\s*(?:里面|里头|里边|里|内|中)的?\s*$")
+_OF = re.compile(r"\s*(?:里面|里头|里边|里|内|中)?的?\s*$")  # 电梯灯, 电梯的灯, 电梯里的灯
 # Things that are rather where a problem is (楼道里有人充电): they decide only when a report
 # names nothing else (楼道里贴小广告 / 电线杆上贴小广告).
-_SPOTS = frozenset({"楼道", "车棚"})
+_SPOTS = frozenset({"楼道", "车棚", "车库"})
 # Faults that name their thing: a wire strung across (飞线) is a wire, charging a vehicle
 _FAULT_THINGS = {"飞线": ("电线",), "私充": ("电动车",)}
 _PESTS = frozenset(name for name, kind, _ in _CONCEPTS if kind == "pest")
@@ -437,8 +445,10 @@ _SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁
 _TITLES = ("奶奶|爷爷|大爷|大娘|大妈|阿姨|叔叔|大叔|伯伯|阿婆|婆婆|老太太|老太|老头|老爷子|"
            "老大爷|师傅|大哥|大姐|老师|医生|女士|先生|婶婶|婶|嫂子|阿伯|阿公|老人家")
 _MARKS: tuple[tuple[str, re.Pattern[str], dict[str, int] | None], ...] = (
-    ("side", re.compile(r"(?<![东西南北])([东西南北])(?:大门|门|边|侧|面|头|角|段|出口|入口|口)"),
-     {"东": 0, "西": 1, "南": 2, "北": 3}),
+    ("side", re.compile(r"(?<![东西南北])(东北|东南|西北|西南|[东西南北])"
+                        r"(?:大门|门|边|侧|面|头|角|段|区|出口|入口|口)"), None),
+    ("floor", re.compile(r"(楼顶|顶楼|天台|顶层)"), {"楼顶": -1, "顶楼": -1, "天台": -1,
+                                                  "顶层": -1}),  # the top floor, not 一楼
     ("door", re.compile(r"([前后正侧])(?:大门|门)"), {"前": 0, "正": 0, "后": 1, "侧": 2}),
     ("hand", re.compile(r"([左右])(?:手边|边|侧|手|面)"), {"左": 0, "右": 1}),
     ("end", re.compile(r"(?:巷|弄|胡同|村)(口|头)|街(口)|(?:巷|街|弄|胡同|村|路)(尾)"),
@@ -457,7 +467,7 @@ _LANDMARK_WORDS: tuple[tuple[str, str, str], ...] = (
     ("school", "大学", "大学|学院"), ("school", "职校", "职校|技校|职高|中专"),
     ("kindergarten", "", "幼儿园|托儿所|早教中心"),
     ("hospital", "", "医院|卫生院|诊所|卫生服务站|卫生服务中心|门诊部|卫生室"),
-    ("bank", "", "银行|农商行|信用社|储蓄所|工行|建行|农行|中行|交行|招行|邮储"),
+    ("bank", "", "银行|农商行|信用社|储蓄所|工行|建行|农行|中行|交行|招行|邮储|邮政储蓄"),
     ("market", "", "菜市场|农贸市场|市场|菜场"), ("mall", "", "商场|购物中心|百货|商城|商厦"),
     ("shop", "", "超市|便利店"), ("metro", "", "地铁站|地铁口"),
     ("bus", "", "公交站|公交车站|公交总站|车站"), ("rail", "", "火车站|高铁站|汽车站|客运站"),
@@ -471,8 +481,11 @@ _LANDMARK_WORDS: tuple[tuple[str, str, str], ...] = (
     ("mahjong", "", "麻将馆|棋牌室"), ("barber", "", "理发店|美发店|发廊"),
     ("spa", "", "足浴店|足浴|洗脚城|按摩店|洗浴中心"), ("gym", "", "健身房|游泳馆"),
     ("pharmacy", "", "药店|药房"), ("bbq", "", "烧烤店|烧烤摊|大排档"),
-    ("*", "", "店|商店|门市|门面|铺子"),  # a shop of any kind: its name decides ("site", "", "工地"), ("factory", "", "工厂|厂房"),
-    ("church", "", "教堂|寺庙|庙"), ("library", "", "图书馆|体育馆|文化馆|博物馆|少年宫"),
+    ("*", "", "店|商店|门市|门面|铺子|站|馆|中心"),  # of any kind: its name decides ("site", "", "工地"), ("factory", "", "工厂|厂房"),
+    ("church", "", "教堂|寺庙|庙"), ("fire", "", "消防站|消防队"),
+    *(("court", word, word) for word in ("篮球场", "网球场", "足球场", "羽毛球场", "乒乓球台",
+                                         "门球场", "操场", "运动场")),
+    ("court", "", "球场"), ("library", "", "图书馆|体育馆|文化馆|博物馆|少年宫"),
 )
 # Roads and estates by the word that ends their name, for those find_locations misses
 # (和平路与建设路口, 枫林湾, 桂香园, 御景府, 桃源居).
@@ -480,7 +493,7 @@ _ROAD_ENDS = "路|大道|大街|街|巷|胡同"
 _NOT_ROAD_WORD = re.compile(r"路(?:面|况|人|基|沿|肩|边石)")  # 路面 is the surface of a road
 _ESTATE_ENDS = "湾|园|府|郡|邸|苑|居"
 _NOT_ESTATES = re.compile(r"(?:公园|花园|家园|幼儿园|乐园|菜园|校园|动物园|植物园|果园|陵园|"
-                          r"墓园|田园|茶园|游园|庄园|港湾|海湾|政府|独居|邻居|家居|民居|蜗居|"
+                          r"墓园|茶园|游园|政府|独居|邻居|家居|民居|蜗居|"
                           r"同居|定居|故居|旧居|新居)$")
 # Words before 路 / 街 that make no road's name (十字路口, 过马路, 这条路, 逛街).
 _NOT_ROADS = re.compile(r"(?:十字|马|公|道|小|电|线|网|套|出|一|上|条|段|修|走|过|堵|挡|占|"
@@ -489,6 +502,9 @@ _NOT_ROADS = re.compile(r"(?:十字|马|公|道|小|电|线|网|套|出|一|上|
 _LANDMARK_KIND = {word: (family, kind) for family, kind, words in _LANDMARK_WORDS
                   for word in words.split("|")}
 _LANDMARK_KIND["广场"] = ("park", "")
+# Short names that say which one (建行 is 建设银行, 邮储 邮政储蓄银行)
+_BRANDS = {"工行": "工商", "建行": "建设", "农行": "农业", "中行": "中国", "交行": "交通",
+           "招行": "招商", "邮储": "邮政", "邮政储蓄": "邮政", "农商行": "农商"}
 _ANCHOR = re.compile("|".join(sorted(
     [*(re.escape(w) if "(" not in w else w for w in _LANDMARK_KIND),
      *_ESTATE_ENDS.split("|"), *_ROAD_ENDS.split("|")],
@@ -636,7 +652,8 @@ class _Profiler:
             for kind, pattern, values in _MARKS:
                 for m in pattern.finditer(unroaded):
                     said = next(g for g in m.groups() if g)
-                    marks.setdefault(kind, set()).add(values[said] if values else said)
+                    said = values[said] if values else said
+                    (numbers if kind == "floor" else marks).setdefault(kind, set()).add(said)
         # What is wrong, without where: places and numbered things are compared above.
         cut = body
         for loc in sorted(find_locations(body), key=lambda lo: -lo.start):
@@ -663,7 +680,8 @@ class _Profiler:
                     # a thing inside another is the thing, the other is where: 电梯里的排风扇
                     # is a fan; a wide thing inside another is that one's (公厕里的灯 is not a
                     # street light)
-                    within = last_thing and _INSIDE.match(cut, last_thing[1], m.start())
+                    within = last_thing and (_OF if name in _WIDE else _INSIDE).match(
+                        cut, last_thing[1], m.start())
                     if within and last_thing[0] != name and _WIDER.get(last_thing[0]) != name:
                         things.discard(last_thing[0])
                         if name in _WIDE:
@@ -675,7 +693,7 @@ class _Profiler:
                     things.update(_FAULT_THINGS.get(name, ()))
                 content.append(name)
             at = m.end()
-        things -= {_WIDER.get(thing) for thing in things}
+        things -= {wide for thing in things for wide in _wider_ones(thing)}
         if not faults and things & _NOISY:
             faults.add("吵")
         implied = {"多"} if things & _PESTS else set()
@@ -705,6 +723,11 @@ class _Profiler:
                 name = token + name
             if word in _LANDMARK_KIND:
                 family, kind = _LANDMARK_KIND[word]
+                whole = name + word
+                if family == "*" and (len(name) < 2 or any(
+                        whole[i:] in _CONCEPT_OF for i in range(len(whole) - 1))):
+                    continue  # 那家店 says nothing; 垃圾站, 烧烤店 are things, not places
+                name = _BRANDS.get(word, name)
                 landmarks.add((family, kind, name if len(name) >= 2 else ""))
             elif len(name) < 2:
                 continue
@@ -815,12 +838,26 @@ def _wider(thing: str) -> str | None:
     return _WIDER.get(thing) or (thing.split("的")[-1] if "的" in thing else None)
 
 
+def _wider_ones(thing: str) -> list[str]:
+    found = []
+    while (thing := _wider(thing)) is not None:
+        found.append(thing)
+    return found
+
+
+def _covers(wide: str, thing: str) -> bool:
+    """The thing is the wide one or one of it (车辆 covers 共享单车 through 自行车)."""
+    while thing and thing != wide:
+        thing = _wider(thing)
+    return thing == wide
+
+
 def _things_agree(a: frozenset[str], b: frozenset[str]) -> bool:
     """One thing named by both, or a thing and the wider one it is one of (灯 / 路灯, 电梯的灯
     / 灯); a spot (楼道) counts only for a report that names nothing else."""
     if a - _SPOTS and b - _SPOTS:
         a, b = a - _SPOTS, b - _SPOTS
-    return any(x == y or _wider(x) == y or _wider(y) == x for x in a for y in b)
+    return any(_covers(x, y) or _covers(y, x) for x in a for y in b)
 
 
 def _problem_score(a: _Profile, b: _Profile) -> float:
