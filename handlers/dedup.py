@@ -2,16 +2,34 @@
 
 Pure: the lead loads the open tickets of the grid as `Candidate`s and passes the classifier's
 tokenizer. Precision comes first: a wrong merge hides a problem from staff, a missed one only
-costs them a second card. So anything that says "another thing" vetoes a merge: a different
-building, entrance, flat, gate, house number or phase (3号楼 vs 5号楼), a different named place
-(团结路 vs 团结西路); and the problem itself (what is broken, and how) must agree.
+costs them a second card.
 
-Residents name one problem in many words (垃圾分类点很臭 / 垃圾站味道太大), so the words are
+Where. Two reports are one problem only at one spot, so anything that says "another spot"
+vetoes a merge: a different building, entrance, flat (also in Chinese digits, 六零二), gate,
+house number or phase (3号楼 vs 5号楼), a different floor (楼顶 vs 一楼); a different side of a
+place (东门 / 西边 / 东北角 / 南区), front or back door, left or right, end of a lane (巷口 /
+巷尾), letter of an exit or block (B口 / D口), a different person (王奶奶 / 李大爷); and a
+different named place. Places are found by the word that ends their name, not from a list of
+names: roads (路 / 街 / 巷...), estates (小区 / 花园 / 苑 / 湾 / 园 / 府 / 居...), landmarks
+and venues (小学 / 医院 / 银行 / 地铁站 / 驿站 / 公园 / KTV / 酒吧 / 饭店 / X店 / X站...), the
+name being the words before it. Each report may name several (a junction); it is another spot
+when each report names a road, an estate or a landmark that the other's of that sort is not
+(光明路 / 光明北路 at one junction with 育才路; 农商行 / 人民医院 on one road; 小学 / 中学). One
+report naming a place, a side or a person the other leaves out is no contradiction, it only
+adds detail; the same place written differently agrees (a name with a word too many in front,
+a homophone typo 桂香圆 / 桂香园, but not 翠竹园 / 翠竹苑, two estate words).
+
+What. Residents name one problem in many words (垃圾分类点很臭 / 垃圾站味道太大), so the words are
 folded first into things and faults (`_CONCEPTS`): the same fault of the same thing is a
 duplicate however it is told, a different thing or a different fault at the same place is not
 (红绿灯不亮 / 红绿灯时间太短; 电线杆歪了 / 电线杆上贴小广告). A general word agrees with the
-things it covers (那盏灯 / 路灯, 栏杆 / 道闸), related faults of one thing agree (松了 / 快掉下来),
-and a noise source is a noise complaint unless the report says otherwise (楼上弹琴 / 练钢琴太吵).
+things it covers (那盏灯 / 路灯, 栏杆 / 道闸, 车辆 / 电动车), related faults of one thing agree
+(松了 / 快掉下来), a noise source is a noise complaint and a pest an infestation unless the
+report says otherwise (楼上弹琴 / 练钢琴太吵; 老鼠 / 耗子成群). A thing inside another is the
+thing, the other where it is; a general thing inside another is that one's (电梯里的排风扇 is a
+fan, 公厕里的灯 not a street light). A spot (楼道, 车棚) counts as a thing only for a report that
+names nothing else. Residents type with pinyin: a homophone of a thing's name is read as that
+thing (路等 / 路灯, 拉圾 / 垃圾) unless it is a word of its own; Traditional text is converted.
 """
 
 from __future__ import annotations
@@ -315,8 +333,9 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("乱倒", "fault", ("乱倒", "偷倒", "倾倒", "乱扔", "乱丢", "扔垃圾", "丢垃圾")),
     ("分类", "fault", ("不分类", "没分类", "混投", "乱投放", "混装", "不分拣")),
     # traffic and parking
-    ("乱停", "fault", ("乱停乱放", "乱停", "乱停车", "违停", "违章停车", "乱摆摊", "占道经营", "乱放", "占道", "停满", "乱摆", "占了", "占用",
-                      "被占", "霸占", "占着", "乱七八糟", "横七竖八", "东倒西歪")),
+    ("乱停", "fault", ("乱停乱放", "乱停", "乱停车", "违停", "违章停车", "乱摆摊", "占道经营",
+                      "乱放", "占道", "停满", "乱摆", "占了", "占用", "被占", "霸占", "占着",
+                      "乱七八糟", "横七竖八", "东倒西歪")),
     ("超速", "fault", ("开得飞快", "飞快", "超速", "开得快", "开太快", "开得很快")),
     ("闯红灯", "fault", ("闯红灯", "闯灯", "逆行", "不让行人", "不礼让")),
     ("废车", "fault", ("僵尸车", "报废", "废弃", "破车", "破三轮", "没人开", "没人挪",
@@ -435,13 +454,13 @@ _GENERIC_PLACE = re.compile(r"(?:小区|社区)$")
 # 西边), a front or back door, left or right, the two ends of a lane (巷口 / 巷尾), the letter of
 # an exit or a block (B口 / D口), a person by surname (王奶奶 / 李大爷). One report naming a mark
 # the other does not name is no contradiction: it only adds detail.
-_SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡"
-             "余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付傅方白邹孟熊秦邱江尹薛闫"
-             "段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞"
-             "颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂"
-             "成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪"
-             "简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇"
-             "栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝")
+# Common surnames, without the characters that also end everyday words before a title (保安
+# 大爷, 语文老师, 对方阿姨, 我和阿姨, 公司师傅).
+_SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡"
+             "余杜叶程苏魏吕丁沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付傅邹孟熊秦邱尹薛闫段雷侯龙"
+             "史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔汤温康施牛樊葛邢齐乔伍庞颜倪聂章鲁岳翟殷詹"
+             "申欧耿焦俞柳祝舒阮柯纪梅童凌毕季裴霍涂苗盛翁冉骆蓝辛靳柴鲍喻祁蒲滕饶艾尤穆卓"
+             "缪窦戚岑费卜晏柏瞿佟臧闵苟邬卞姬栾隋刁桑郎甄")
 _TITLES = ("奶奶|爷爷|大爷|大娘|大妈|阿姨|叔叔|大叔|伯伯|阿婆|婆婆|老太太|老太|老头|老爷子|"
            "老大爷|师傅|大哥|大姐|老师|医生|女士|先生|婶婶|婶|嫂子|阿伯|阿公|老人家")
 _MARKS: tuple[tuple[str, re.Pattern[str], dict[str, int] | None], ...] = (
@@ -481,7 +500,8 @@ _LANDMARK_WORDS: tuple[tuple[str, str, str], ...] = (
     ("mahjong", "", "麻将馆|棋牌室"), ("barber", "", "理发店|美发店|发廊"),
     ("spa", "", "足浴店|足浴|洗脚城|按摩店|洗浴中心"), ("gym", "", "健身房|游泳馆"),
     ("pharmacy", "", "药店|药房"), ("bbq", "", "烧烤店|烧烤摊|大排档"),
-    ("*", "", "店|商店|门市|门面|铺子|站|馆|中心"),  # of any kind: its name decides ("site", "", "工地"), ("factory", "", "工厂|厂房"),
+    ("site", "", "工地"), ("factory", "", "工厂|厂房"),
+    ("*", "", "店|商店|门市|门面|铺子|站|馆|中心"),  # of any kind: its name decides
     ("church", "", "教堂|寺庙|庙"), ("fire", "", "消防站|消防队"),
     *(("court", word, word) for word in ("篮球场", "网球场", "足球场", "羽毛球场", "乒乓球台",
                                          "门球场", "操场", "运动场")),

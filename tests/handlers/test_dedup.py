@@ -22,7 +22,7 @@ from intents import Classifier
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 PAIRS = (DATA / "dup_pairs.jsonl", DATA / "dup_pairs_holdout2.jsonl",
-         DATA / "dup_pairs_holdout3.jsonl")
+         DATA / "dup_pairs_holdout3.jsonl", DATA / "dup_pairs_holdout4.jsonl")
 NOW = datetime(2025, 5, 20, 9, 0, tzinfo=UTC)
 
 
@@ -71,7 +71,7 @@ def pairs() -> list[dict]:
 def test_the_labelled_set_is_balanced_and_hard(pairs: list[dict]) -> None:
     negatives = [p for p in pairs if not p["same"]]
     assert len(negatives) >= 50 and len(pairs) - len(negatives) >= 50
-    assert {p["split"] for p in pairs} == {"tune", "holdout", "holdout2", "holdout3"}
+    assert {p["split"] for p in pairs} == {"tune", "holdout", "holdout2", "holdout3", "holdout4"}
     assert sum(p["split"] == "holdout2" for p in pairs) >= 60
     holdout3 = [p for p in pairs if p["split"] == "holdout3"]
     assert len(holdout3) >= 70 and abs(2 * sum(p["same"] for p in holdout3) - len(holdout3)) <= 2
@@ -80,20 +80,21 @@ def test_the_labelled_set_is_balanced_and_hard(pairs: list[dict]) -> None:
 def test_duplicate_precision_and_recall(finder: DuplicateFinder, pairs: list[dict]) -> None:
     """Run with -s to see the figures. THRESHOLD was chosen on `tune`; the problem-word table
     (things and faults) was built on `tune` and `holdout`, a round on the errors of `holdout2`,
-    and the last round (a broader table of things and fault families, wider things, related
-    faults, noise sources) on all four splits, so every split here is seen and must meet the
-    targets. `holdout4` is the honest estimate: written blind before that round, measured once
-    outside this suite, and deliberately not loaded here."""
+    the next (a broader table of things and fault families) on the first four splits, and the
+    last (where a report is: places, landmarks, sides, people; pests, typos) on all five, so
+    every split here is seen and must meet the targets. `holdout5` is the honest estimate:
+    written blind, measured once outside this suite, and deliberately not loaded here."""
     figures = {}
-    for split in ("tune", "holdout", "holdout2", "holdout3", "all"):
+    for split in ("tune", "holdout", "holdout2", "holdout3", "holdout4", "all"):
         rows = [p for p in pairs if split in ("all", p["split"])]
         figures[split] = _measure(finder, rows)
         p, r, tp, fp, fn = figures[split]
         print(f"\nduplicates {split:8} n={len(rows):3} precision {p:.3f} recall {r:.3f} "
               f"(tp {tp} fp {fp} fn {fn}, threshold {THRESHOLD})")
     # holdout3 missed both targets when first measured, unseen (0.903 / 0.778: tp 28, fp 3,
-    # fn 8 of 73); the round that followed was tuned on it, so it is held to them like the rest.
-    for split in ("tune", "holdout", "holdout2", "holdout3", "all"):
+    # fn 8 of 73), and holdout4 too (0.760 / 0.760: tp 38, fp 12, fn 12 of 115); the rounds
+    # that followed were tuned on them, so they are held to the targets like the rest.
+    for split in ("tune", "holdout", "holdout2", "holdout3", "holdout4", "all"):
         precision, recall = figures[split][:2]
         assert precision >= 0.95 and recall >= 0.8, split
 
@@ -193,6 +194,103 @@ def test_the_same_problem_in_other_words_merges(
     finder: DuplicateFinder, a: tuple[str, str | None], b: tuple[str, str | None]
 ) -> None:
     assert finder.similarity(a[0], a[1], b[0], b[1]) >= THRESHOLD
+
+
+# --- where: two reports are one problem only at one spot ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        # two roads of one junction, one of them another road (人民路 / 人民北路)
+        ("人民路和建设路路口的信号灯坏了", "人民北路和建设路路口的信号灯坏了"),
+        ("和平路与建设路口红绿灯坏了", "和平路与胜利路口红绿灯坏了"),
+        # two estates the method has never heard of, by the word that ends their names
+        ("星河湾南门的垃圾桶满了", "月亮湾南门的垃圾桶满了"),
+        ("翠竹园北门的垃圾桶满了", "翠竹苑北门的垃圾桶满了"),  # 园 / 苑: two estates, no typo
+        # two landmarks on one road, two kinds of school, two banks, two shops by name
+        ("学府路工商银行门口有个大坑", "学府路建设银行门口有个大坑"),
+        ("建设银行旁边的垃圾桶满了", "邮政储蓄旁边的垃圾桶满了"),
+        ("实验小学门口的红绿灯坏了", "实验中学门口的红绿灯坏了"),
+        ("城东幼儿园门口积水", "城东小学门口积水"),
+        ("新华书店门口井盖丢了", "新华医院门口井盖丢了"),
+        ("城西派出所旁边的井盖丢了", "城西消防站旁边的井盖丢了"),
+        ("东湖小区篮球场的灯坏了", "东湖小区网球场的灯坏了"),
+        # two venues
+        ("文化路那家网吧半夜太吵", "文化路那家酒吧半夜太吵"),
+        ("文化路那家饭店油烟太大", "文化路那家烧烤店油烟太大"),
+        # sides, ends, exits, left and right, front and back, districts, corners
+        ("人民医院东门的路灯不亮", "人民医院西门的路灯不亮"),
+        ("3号楼东边那部电梯坏了", "3号楼西边那部电梯坏了"),
+        ("3号楼左边那部电梯坏了", "3号楼右边那部电梯坏了"),
+        ("小区前门的道闸坏了", "小区后门的道闸坏了"),
+        ("幸福巷口那盏路灯不亮", "幸福巷尾那盏路灯不亮"),
+        ("天河路地铁站A口有人摆摊", "天河路地铁站C口有人摆摊"),
+        ("解放路东段路灯坏了", "解放路西段路灯坏了"),
+        ("星光小区南区停水", "星光小区北区停水"),
+        ("小区东北角的路灯坏了", "小区西南角的路灯坏了"),
+        ("3栋楼顶有人搭违建", "3栋一楼有人搭违建"),
+        ("锦绣花园1栋302家里漏水", "锦绣花园1栋四零二家里漏水"),  # a flat in Chinese digits
+        # two people
+        ("绿地小区的张奶奶好几天没出门了", "绿地小区的刘大爷好几天没出门了"),
+        # a wide thing inside another is that one's; a thing inside another is the thing
+        ("城南公园门口的路灯不亮", "城南公园门口公厕里的灯不亮"),
+        ("金色家园2号楼楼道灯不亮", "金色家园2号楼电梯灯不亮"),
+        ("3栋电梯里的灯坏了", "3栋电梯里的排风扇坏了"),
+        ("地下车库的灯坏了", "楼道里的灯坏了"),
+        # a spot decides only when a report names nothing else
+        ("5号楼楼道里贴满了小广告", "5号楼门口电线杆上贴满了小广告"),
+        ("2栋楼道里有煤气味", "2栋楼道的下水道返臭味"),
+        ("2栋楼道里有人抽烟", "2栋楼道里有人堆杂物"),
+        # a roof, a tank; vehicles of two kinds are still two
+        ("8栋楼顶的水箱漏水", "8栋顶楼住户家屋顶漏雨"),
+        ("梅林湾门口有人乱摆摊", "梅林湾门口有人乱停车"),
+        # a homophone of a word is not a typo of a problem word (8号楼电梯 holds no 漏电)
+        ("翠湖苑8号楼电梯坏了", "翠湖苑8号楼电梯没有年检合格证"),
+    ],
+)
+def test_two_spots_never_merge(finder: DuplicateFinder, a: str, b: str) -> None:
+    assert finder.similarity(a, None, b, None) < THRESHOLD
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        # one place named more or less fully, or in other words
+        ("住在阳光小区的我反映一下，阳光小区5栋门口路灯坏了", "阳光小区五栋门口的路灯不亮"),
+        ("学校门口的减速带坏了", "育英小学门口减速带松了"),
+        ("幸福路农商银行门口有个大坑", "幸福路农商行门口路面塌陷了"),
+        ("天河路地铁站A口有人摆摊占道", "天河路地铁站a出口小贩占了人行道"),
+        ("红旗路菜市场门口污水横流，太臭了", "红旗路菜场门口的下水道堵了，臭得很"),
+        ("晨光小区东门的道闸坏了", "晨光小区东大门那个抬杆不动了"),
+        ("星河湾南门垃圾桶满了没人收", "星河湾小区南门口的垃圾箱都溢出来了"),
+        # one person, one flat, one block letter, the top floor by two names
+        ("绿地小区的张奶奶好几天没出门了", "绿地小区独居的张奶奶几天没见了"),
+        ("锦绣花园1栋302家里漏水", "锦绣花园一栋三零二室天花板在滴水"),
+        ("金沙湾B座电梯一直异响", "金沙湾b座电梯有怪声"),
+        ("6栋顶楼有人搭彩钢棚", "6号楼天台上有人违建铁皮房"),
+        # typos: a homophone of a thing, an estate written with a homophone
+        ("龙湖苑门口的拉圾桶满了", "龙湖苑门口垃圾桶溢出来了"),
+        ("桂花园门口路等不亮", "桂花园小区门口的路灯坏了"),
+        # residents' words: always on, a broken leg, hanging low, yellow water, pests, barking
+        ("青松苑路灯大白天开着", "青松苑的路灯白天也亮着"),
+        ("北湖公园那张长椅断腿了", "北湖公园的椅子坏了一条腿"),
+        ("育才路那根电线垂下来了", "育才路的电线掉得很低，会碰到头"),
+        ("丽景小区的自来水是黄的", "丽景小区水龙头放出来的水发黄"),
+        ("远洋小区老鼠特别多", "远洋小区的耗子成群"),
+        ("丰泽园8栋那家的狗天天晚上叫", "丰泽园8栋的狗整夜狂吠"),
+        ("碧云轩4号楼地下水管爆了", "碧云轩4号楼的自来水管破了"),
+        ("锦华苑6栋楼下乱堆装修垃圾", "锦华苑六栋下面堆了装修剩下的砖头水泥袋"),
+        ("梅林湾小区门口有人乱摆摊", "梅林湾门口好多小贩摆地摊"),
+        ("温馨家园的健身器材生锈了", "温馨家园健身器锈得不行了"),
+        ("红枫苑的树枝挡住了路灯", "红枫苑树枝太茂密把路灯遮住了"),
+        ("电梯里的灯坏了", "电梯灯不亮"),
+        # a wire strung from a corridor is a wire and a vehicle charging
+        ("楼道里有人飞线给电瓶车充电", "有人从窗户拉电线到楼下给电动车充电"),
+    ],
+)
+def test_one_spot_in_other_words_merges(finder: DuplicateFinder, a: str, b: str) -> None:
+    assert finder.similarity(a, None, b, None) >= THRESHOLD
 
 
 # --- which tickets are candidates -----------------------------------------------------------
