@@ -147,6 +147,11 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("水管", "thing", ("水管", "管道", "自来水管", "供水管", "给水管", "水管子", "主管道",
                      "地下水管", "自来水管道", "供水管道", "水管道", "进水管", "管子")),
     ("水龙头", "thing", ("水龙头", "龙头")),
+    ("监控", "thing", ("摄像头", "监控", "监控摄像头", "探头", "天网", "监控器")),
+    ("快递柜", "thing", ("快递柜", "丰巢柜", "智能柜", "快递箱", "取件柜")),
+    # parts: a part of one thing is its own (电梯门 / 电梯按钮)
+    ("按钮", "thing", ("按钮", "按键", "按键板", "呼叫按钮")),
+    ("电梯门", "thing", ("电梯门", "轿厢门", "梯门")),
     ("水表", "thing", ("水表",)),
     ("电表", "thing", ("电表", "电费表")),
     ("燃气", "thing", ("燃气", "煤气", "天然气", "液化气", "煤气罐", "燃气管道", "燃气管",
@@ -218,8 +223,8 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("摊贩", "thing", ("摆摊", "摊贩", "小摊", "地摊", "流动摊贩", "小贩", "商贩", "摊位",
                      "乱摆摊", "摆地摊", "占道经营", "出摊", "卖菜的", "卖水果的")),
     # fees, services, people
-    ("物业费", "thing", ("物业费", "物管费", "管理费")),
-    ("停车费", "thing", ("停车费", "车位费", "停车收费")),
+    ("物业费", "thing", ("物业费", "物管费", "管理费", "物业乱收", "物业收费", "物业收")),
+    ("停车费", "thing", ("停车费", "车位费", "停车收费", "停车乱收", "停车收")),
     ("保安", "thing", ("保安", "门卫", "门岗")),
     ("独居", "thing", ("独居老人", "孤寡老人", "空巢老人", "独居", "一个人住", "独自居住",
                      "独自一人")),
@@ -254,7 +259,8 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
                     "黑了", "黑着", "黑漆漆", "黑乎乎", "黑咕隆咚", "灭了", "断了", "不灵",
                     "坏", "折了", "折断", "断裂", "断掉", "碎了", "抬不起来",
                     "不抬杆", "不起杆", "打不开", "开不了", "关不上", "锁不上", "卡住",
-                    "卡死", "罢工", "瘫痪", "不工作", "摔坏", "砸坏", "撞坏", "断腿", "缺腿", "掉腿",
+                    "卡死", "罢工", "瘫痪", "不工作", "瞎了", "瞎火", "合不拢",
+                    "合不上", "关不严", "关不紧", "摔坏", "砸坏", "撞坏", "断腿", "缺腿", "掉腿",
                     "腿断", "少了一条腿", "散架", "不转", "不走了", "不运行", "坏掉", "老是停", "总是停",
                     "经常停", "动不动就停", "停摆")),
     ("闪", "fault", ("一闪一闪", "忽明忽暗", "忽亮忽灭", "时亮时灭", "时亮时不亮", "闪烁",
@@ -268,16 +274,21 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
                       "只有几秒", "没几秒", "过不完", "来不及过", "等太久", "等半天",
                       "变灯太快", "配时", "时长")),
     ("破", "fault", ("破了", "破损", "破洞", "破个洞", "破了个", "烂了")),
-    ("裂", "fault", ("开裂", "裂缝", "裂开", "裂了", "裂纹", "龟裂", "口子")),
+    ("裂", "fault", ("开裂", "裂缝", "裂开", "裂了", "裂纹", "龟裂", "口子", "裂成", "碎成",
+                    "碎裂", "破碎", "碎了")),
     ("异响", "fault", ("异响", "异常响声", "怪声", "咯吱", "嘎吱")),
     ("溜梯", "fault", ("下坠", "溜梯", "冲顶", "蹲底", "急停", "突然下降", "往下滑")),
     ("夹人", "fault", ("夹人", "夹到", "夹伤", "夹住")),
     ("困", "fault", ("困人", "关人", "困了", "困住", "被困", "关在里面")),
+    ("结冰", "fault", ("结冰", "结了冰", "冰面", "路滑", "很滑", "打滑", "结冰很滑", "冻住了")),
+    ("群租", "fault", ("群租", "群租房", "隔断房", "打隔断", "二房东", "住了十几个人",
+                     "住了好多人")),
     ("过期", "fault", ("过期", "年检", "没年检", "合格证", "年审", "检验过期")),
     # missing, loose, leaning, fallen, falling off
     ("丢", "fault", ("不见了", "被偷", "偷走", "偷了", "被人偷", "丢失", "丢了", "没了",
                     "没有了", "丢", "被盗", "拆走", "被拆")),
-    ("松", "fault", ("松动", "松了", "翘起来", "翘起", "晃", "晃动", "晃悠", "活动了",
+    ("松", "fault", ("松动", "松了", "翘起来", "翘起", "晃", "晃动", "晃悠", "活动了", "抖动",
+                    "抖得", "发抖", "颤", "拱起来", "顶起来",
                     "一踩就响")),
     ("歪", "fault", ("歪了", "歪斜", "倾斜", "斜了", "撞歪", "歪着", "歪")),
     ("倒", "fault", ("倒了", "歪倒", "刮倒", "吹倒", "倒下", "压倒", "倒塌", "撞倒", "倒在")),
@@ -299,15 +310,17 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
                     "乱堆", "塞满", "满了", "满", "堆")),
     ("冒水", "fault", ("返水", "冒水", "冒出来", "往外冒", "冒污水", "外溢", "往外溢", "倒灌",
                       "冒了")),
-    ("积水", "fault", ("积水", "水淹", "淹了", "一片汪洋", "蹚水", "都是水", "全是水", "一滩水",
+    ("积水", "fault", ("积水", "水淹", "淹了", "淹", "泡水", "一片汪洋", "蹚水", "都是水", "全是水", "一滩水",
                       "一大滩水", "水漫", "泡在水里")),
-    ("漏", "fault", ("漏水", "渗水", "漏雨", "滴水", "渗到", "渗", "漏", "泄漏", "往下滴",
+    # a gas smell is a gas leak, not a stink
+    ("漏", "fault", ("漏气", "跑气", "煤气味", "燃气味", "天然气味", "液化气味", "漏水", "渗水",
+                    "漏雨", "滴水", "渗到", "渗", "漏", "泄漏", "往下滴",
                     "滴答", "渗漏", "洇水", "水渍", "湿了一大片", "往下淌")),
     ("爆", "fault", ("爆管", "爆了", "爆裂", "破裂", "哗哗", "喷水", "往外喷", "水柱")),
     # smell, dirt, dust, smoke, fire
     ("臭", "fault", ("臭气熏天", "臭烘烘", "臭味", "臭气", "发臭", "恶臭", "异味", "气味",
                     "味道", "反味", "返味", "骚味", "难闻", "熏得", "熏人", "霉味", "臭", "怪味", "有味儿", "一股味",
-                    "刺鼻", "腥味", "煤气味", "燃气味", "天然气味", "捂鼻子")),
+                    "刺鼻", "腥味", "捂鼻子")),
     ("脏", "fault", ("太脏", "脏得", "脏兮兮", "很脏", "脏", "脏乱", "乱七八糟", "满地", "一地", "污渍",
                     "油污", "鸡毛")),
     ("扬尘", "fault", ("扬尘", "灰尘", "尘土", "灰很大", "一层灰", "掉土", "撒土", "遗撒",
@@ -390,6 +403,7 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("没露面", "fault", ("没出门", "没见到", "几天没见", "没见", "没露面", "不见人", "没动静")),
     ("摔倒", "fault", ("摔倒", "跌倒", "晕倒", "摔了一跤", "倒在地上")),
     ("高空抛物", "fault", ("高空抛物", "往下扔", "往楼下扔", "扔东西", "从楼上扔", "楼上乱扔",
+                         "从楼上丢", "楼上丢", "扔下来", "丢下来", "往楼下倒", "往窗外扔",
                          "从楼上乱扔", "楼上扔", "抛物", "往下丢", "往楼下丢")),
     ("小广告", "fault", ("小广告", "牛皮癣", "乱贴", "贴满", "贴广告", "乱张贴", "野广告",
                       "张贴")),
@@ -424,7 +438,7 @@ _WIDER = {"路灯": "灯", "楼道灯": "灯", "红绿灯": "灯", "景观灯": 
           "滑梯": "游乐设施", "秋千": "游乐设施", "跷跷板": "游乐设施",
           "流浪狗": "狗", "宠物狗": "狗", "流浪猫": "猫",
           "广场舞": "音乐", "ktv": "音乐",
-          "共享单车": "自行车", "自行车": "车辆", "汽车": "车辆", "电动车": "车辆",
+          "共享单车": "自行车", "电梯门": "电梯", "自行车": "车辆", "汽车": "车辆", "电动车": "车辆",
           "三轮车": "车辆", "渣土车": "车辆", "公交车": "车辆"}
 # Faults that one problem is told with: a full bin and a blocked passage are one complaint; a
 # lamp that flickers or a cracked bar is broken; a loose sign is about to fall.
@@ -437,7 +451,7 @@ _RELATED_FAULTS = tuple(map(frozenset, (
 )))
 _KIND_OF = {name: "thing" if kind in ("noise", "pest") else kind for name, kind, _ in _CONCEPTS}
 _NOISY = frozenset(name for name, kind, _ in _CONCEPTS if kind == "noise")
-_WIDE = frozenset(_WIDER.values())
+_WIDE = frozenset({*_WIDER.values(), "按钮"})  # 电梯按钮 is the lift's button
 # A wide thing inside another thing is that thing's (公厕里面的灯, 电梯里的灯)
 _INSIDE = re.compile(r"\s*(?:里面|里头|里边|里|内|中)的?\s*$")
 _OF = re.compile(r"\s*(?:里面|里头|里边|里|内|中)?的?\s*$")  # 电梯灯, 电梯的灯, 电梯里的灯
@@ -475,6 +489,8 @@ _MARKS: tuple[tuple[str, re.Pattern[str], dict[str, int] | None], ...] = (
     ("exit", re.compile(r"(?<![a-z])([a-z])\s*(?:号口|出口|入口|口|门)"), None),
     ("block", re.compile(r"(?<![a-z])([a-z])\s*(?:座|栋|幢|区|号楼)"), None),
     ("person", re.compile(rf"([{_SURNAMES}])(?:{_TITLES})"), None),
+    ("school", re.compile(r"(?<![0-9零一二三四五六七八九十])([0-9一二三四五六七八九十]+[中小])"
+                          r"(?=门|校|旁|对面|附近|操场|的|东|西|南|北|前|后)"), None),
 )
 # Named places that are not roads or estates, by the word that ends their name: the family a
 # word belongs to ("school") and, when it says which kind, the kind (小学 is a school, 学校
@@ -529,6 +545,7 @@ _ANCHOR = re.compile("|".join(sorted(
     [*(re.escape(w) if "(" not in w else w for w in _LANDMARK_KIND),
      *_ESTATE_ENDS.split("|"), *_ROAD_ENDS.split("|")],
     key=len, reverse=True)))
+_NUMERALS = re.compile(r"[第0-9零〇一二两三四五六七八九十]+")
 _NAME_CHARS = re.compile(r"[\u4e00-\u9fff0-9a-z]*$")
 # Words before a place's name that are not part of it (我们住在阳光 + 小区, 与建设 + 路口).
 _NOT_NAME = frozenset("与 和 跟 及 同 住在 位于 就在 在 到 去 从 往 是 有 对面 旁边 附近 门口 "
@@ -737,8 +754,9 @@ class _Profiler:
                 continue
             name = ""
             for token in reversed(self._tokens(before) if before else []):
-                if (token in _NOT_NAME or token in _STOPWORDS or len(name) + len(token) > 4
-                        or token.isdigit()):
+                numeral = bool(_NUMERALS.fullmatch(token))  # 第一人民医院, 市一医院
+                if (token in _NOT_NAME or token in _STOPWORDS and not numeral
+                        or len(name) + len(token) > 4):
                     break
                 name = token + name
             if word in _LANDMARK_KIND:
@@ -778,6 +796,9 @@ class _Profiler:
     def same_name(self, a: str, b: str) -> bool:
         """Names cut from running text may carry a word too many in front (住在人民 / 人民):
         one ending the other, or the same last two characters, or a homophone typo."""
+        numbered = [_NUMERALS.findall(name.replace("第", "")) for name in (a, b)]
+        if all(numbered) and numbered[0] != numbered[1]:
+            return False  # 第一 / 第二人民医院
         if not a or not b or a.endswith(b) or b.endswith(a):
             return True
         return a[-2:] == b[-2:] or self.sounds_alike(a, b)

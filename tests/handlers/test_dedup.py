@@ -231,8 +231,15 @@ def test_the_same_problem_in_other_words_merges(
         ("小区东北角的路灯坏了", "小区西南角的路灯坏了"),
         ("3栋楼顶有人搭违建", "3栋一楼有人搭违建"),
         ("锦绣花园1栋302家里漏水", "锦绣花园1栋四零二家里漏水"),  # a flat in Chinese digits
-        # two people
+        # two people; numbered places (一中 / 二中, 第一 / 第二人民医院, 市一医院 / 市中医院)
         ("绿地小区的张奶奶好几天没出门了", "绿地小区的刘大爷好几天没出门了"),
+        ("二中门口有人摆摊", "三中门口有人摆摊"),
+        ("第一人民医院门口堵车", "第二人民医院门口堵车"),
+        ("市一医院门口垃圾桶满了", "市中医院门口垃圾桶满了"),
+        # two parts of one thing; two faults of one place
+        ("海棠苑3栋电梯门关不上", "海棠苑3栋电梯按钮失灵"),
+        ("盛世华城7栋有群租房", "盛世华城7栋有人违建"),
+        ("欣园小区6栋天然气泄漏", "欣园小区6栋水管漏水"),
         # a wide thing inside another is that one's; a thing inside another is the thing
         ("城南公园门口的路灯不亮", "城南公园门口公厕里的灯不亮"),
         ("金色家园2号楼楼道灯不亮", "金色家园2号楼电梯灯不亮"),
@@ -285,6 +292,9 @@ def test_two_spots_never_merge(finder: DuplicateFinder, a: str, b: str) -> None:
         ("温馨家园的健身器材生锈了", "温馨家园健身器锈得不行了"),
         ("红枫苑的树枝挡住了路灯", "红枫苑树枝太茂密把路灯遮住了"),
         ("电梯里的灯坏了", "电梯灯不亮"),
+        ("欣园小区6栋天然气泄漏", "欣园小区6栋有很重的煤气味"),  # a gas smell is a leak
+        ("金桂园路面结冰很滑", "金桂园路上结冰了，好几个人摔倒"),
+        ("望湖苑9栋楼上老往下扔烟头", "望湖苑9栋有人从楼上丢烟头"),
         # a wire strung from a corridor is a wire and a vehicle charging
         ("楼道里有人飞线给电瓶车充电", "有人从窗户拉电线到楼下给电动车充电"),
     ],
