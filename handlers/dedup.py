@@ -62,8 +62,8 @@ _NUM = r"[0-9]+|[零〇一二两三四五六七八九十百]+"
 # 3号楼 and 5单元 do not).
 _KINDS = {"号楼": "building", "栋": "building", "幢": "building",
           "座": "building", "号院": "yard", "单元": "entrance", "室": "flat", "号房": "flat",
-          "层": "floor", "楼": "floor", "期": "phase", "号": "number"}
-_NUMBERED = re.compile(rf"({_NUM})\s*(号楼|号院|号房|单元|栋|幢|座|室|层|期|楼|号)")
+          "层": "floor", "楼": "floor", "期": "phase", "号": "number", "区": "zone"}
+_NUMBERED = re.compile(rf"({_NUM})\s*(号楼|号院|号房|单元|栋|幢|座|室|层|期|楼|号|区)")
 _CN_DIGIT_RUN = r"[零〇一二三四五六七八九]{3,4}"
 _FLAT = re.compile(
     rf"(?:幢|栋|座|单元|号楼)([0-9]{{3,4}}|{_CN_DIGIT_RUN})(?![0-9零〇一二三四五六七八九])")
@@ -460,7 +460,9 @@ _OF = re.compile(r"\s*(?:里面|里头|里边|里|内|中)?的?\s*$")  # 电梯�
 _SPOTS = frozenset({"楼道", "车棚", "车库"})
 # Faults that name their thing: a wire strung across (飞线) is a wire, charging a vehicle
 _FAULT_THINGS = {"飞线": ("电线",), "私充": ("电动车",)}
-_PESTS = frozenset(name for name, kind, _ in _CONCEPTS if kind == "pest")
+# What a report of a thing complains of when it names no fault: too many pests, a stall in
+# the way. It may agree with the other report's fault, it never contradicts one.
+_PRESENCE = {**{name: "多" for name, kind, _ in _CONCEPTS if kind == "pest"}, "摊贩": "乱停"}
 _GENERIC_PLACE = re.compile(r"(?:小区|社区)$")
 
 # --- Where, beyond numbers: two reports are one problem only at one spot. Marks of a spot
@@ -545,6 +547,10 @@ _ANCHOR = re.compile("|".join(sorted(
     [*(re.escape(w) if "(" not in w else w for w in _LANDMARK_KIND),
      *_ESTATE_ENDS.split("|"), *_ROAD_ENDS.split("|")],
     key=len, reverse=True)))
+_BETWEEN = re.compile(
+    r"(?:路|街|巷|大道|胡同|小区|花园|家园|新村|苑|湾|园|府|村)([\u4e00-\u9fffa-z]{2,6}?)"
+    r"(?:门口|旁边|对面|附近|楼下|边上|前面|后面|外面|隔壁)")
+_NOT_LANDMARK_NAME = re.compile(r"[门口边侧楼号栋幢单元层室区段头尾角0-9]|[东西南北前后正侧]大$")
 _NUMERALS = re.compile(r"[第0-9零〇一二两三四五六七八九十]+")
 _NAME_CHARS = re.compile(r"[\u4e00-\u9fff0-9a-z]*$")
 # Words before a place's name that are not part of it (我们住在阳光 + 小区, 与建设 + 路口).
@@ -733,7 +739,7 @@ class _Profiler:
         things -= {wide for thing in things for wide in _wider_ones(thing)}
         if not faults and things & _NOISY:
             faults.add("吵")
-        implied = {"多"} if things & _PESTS else set()
+        implied = {_PRESENCE[thing] for thing in things if thing in _PRESENCE}
         return _Profile({k: frozenset(v) for k, v in numbers.items()},
                         frozenset(roads | estates), tuple(content), frozenset(things),
                         frozenset(faults), frozenset(implied - faults),
@@ -752,13 +758,7 @@ class _Profiler:
             last = m.end()
             if _NOT_ROAD_WORD.match(part, m.start()):
                 continue
-            name = ""
-            for token in reversed(self._tokens(before) if before else []):
-                numeral = bool(_NUMERALS.fullmatch(token))  # 第一人民医院, 市一医院
-                if (token in _NOT_NAME or token in _STOPWORDS and not numeral
-                        or len(name) + len(token) > 4):
-                    break
-                name = token + name
+            name = self._name(before)
             if word in _LANDMARK_KIND:
                 family, kind = _LANDMARK_KIND[word]
                 whole = name + word
@@ -774,6 +774,25 @@ class _Profiler:
                     roads.add(name + word)
             elif not _NOT_ESTATES.search(name + word):
                 estates.add(name + word)
+        # A name between a road or an estate and 门口 / 旁边 is a landmark's, whatever it is
+        # (长江路星巴克门口, 幸福里那家小卖部旁边).
+        for m in _BETWEEN.finditer(part):
+            name = self._name(m.group(1))
+            if (len(name) >= 2 and not _NOT_LANDMARK_NAME.search(name)
+                    and not _ANCHOR.search(name) and not _CONCEPT_WORDS.search(name)):
+                landmarks.add(("*", "", name))
+
+    def _name(self, before: str) -> str:
+        """The one or two words before a place word (jieba's), up to four characters, back to
+        a word that is no name."""
+        name = ""
+        for token in reversed(self._tokens(before) if before else []):
+            numeral = bool(_NUMERALS.fullmatch(token))  # 第一人民医院, 市一医院
+            if (token in _NOT_NAME or token in _STOPWORDS and not numeral
+                    or len(name) + len(token) > 4):
+                break
+            name = token + name
+        return name
 
     def same_place(self, a: str, b: str) -> bool:
         """Equal, one the start of the other (龙泉花园 / 龙泉花园二期 / 和平里广场), or a
@@ -799,6 +818,7 @@ class _Profiler:
         numbered = [_NUMERALS.findall(name.replace("第", "")) for name in (a, b)]
         if all(numbered) and numbered[0] != numbered[1]:
             return False  # 第一 / 第二人民医院
+        a, b = (re.sub(r"(?<=..)(?:镇|乡|县|市|街道)$", "", name) for name in (a, b))  # 城关镇
         if not a or not b or a.endswith(b) or b.endswith(a):
             return True
         return a[-2:] == b[-2:] or self.sounds_alike(a, b)
