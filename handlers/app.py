@@ -134,10 +134,13 @@ async def handle(event: Incoming, services: Services) -> Handled:
                 # Staff work in groups keeps no conversation: prompts are answered by replying.
                 key = (event.chat_id, event.sender.id)
                 state = await conversation.load(session, *key) if event.is_private else State()
+                before = conversation.snapshot(state)
                 turn = Turn(session, services, event, person, now, state)
                 handled = await _act(turn, resident.on_private if event.is_private
                                      else staff.on_group)
-                if event.is_private:
+                # Most updates leave the conversation where it was (a report filed at once, a
+                # status query): nothing to write.
+                if event.is_private and turn.state != before:
                     await conversation.save(session, *key, turn.state, now)
         except Exception as exc:
             if _database_away(exc):

@@ -6,6 +6,7 @@ the same conversation.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
@@ -42,6 +43,11 @@ def _upsert(module: Any) -> Any:
 
 
 _SAVE = {"sqlite": _upsert(sqlite), "postgresql": _upsert(postgresql)}
+
+
+def snapshot(state: State) -> State:
+    """A copy that later changes to `state` (its data included) leave alone."""
+    return State(state.name, copy.deepcopy(state.data))
 
 
 async def load(session: AsyncSession, chat_id: int, user_id: int) -> State:
