@@ -67,6 +67,9 @@ _NUMBERED = re.compile(rf"({_NUM})\s*(号楼|号院|号房|单元|栋|幢|座|�
 _CN_DIGIT_RUN = r"[零〇一二三四五六七八九]{3,4}"
 _FLAT = re.compile(
     rf"(?:幢|栋|座|单元|号楼)([0-9]{{3,4}}|{_CN_DIGIT_RUN})(?![0-9零〇一二三四五六七八九])")
+# Addresses written with dashes: 3-2-501 is building 3, entrance 2, flat 501; 12-301 building
+# 12, flat 301.
+_DASHED = re.compile(r"(?<![0-9-])([0-9]{1,2})-(?:([0-9]{1,2})-)?([0-9]{3,4})(?![0-9-])")
 
 # Words that say nothing about which problem it is (fillers, time, people, politeness).
 _STOPWORDS = frozenset(
@@ -444,7 +447,7 @@ _WIDER = {"路灯": "灯", "楼道灯": "灯", "红绿灯": "灯", "景观灯": 
           "滑梯": "游乐设施", "秋千": "游乐设施", "跷跷板": "游乐设施",
           "流浪狗": "狗", "宠物狗": "狗", "流浪猫": "猫",
           "广场舞": "音乐", "ktv": "音乐",
-          "共享单车": "自行车", "电梯门": "电梯", "自行车": "车辆", "汽车": "车辆", "电动车": "车辆",
+          "共享单车": "自行车", "电梯门": "电梯", "垃圾桶": "垃圾", "垃圾站": "垃圾", "自行车": "车辆", "汽车": "车辆", "电动车": "车辆",
           "三轮车": "车辆", "渣土车": "车辆", "公交车": "车辆"}
 # Faults that one problem is told with: a full bin and a blocked passage are one complaint; a
 # lamp that flickers or a cracked bar is broken; a loose sign is about to fall.
@@ -493,6 +496,7 @@ _MARKS: tuple[tuple[str, re.Pattern[str], dict[str, int] | None], ...] = (
     ("door", re.compile(r"([前后正侧])(?:大门|门)"), {"前": 0, "正": 0, "后": 1, "侧": 2}),
     ("hand", re.compile(r"([左右])(?:手边|边|侧|手|面)"), {"左": 0, "右": 1}),
     # the flat above, the one below; not a direction (往楼下扔, 从楼上掉)
+    ("deck", re.compile(r"(地下|地面|地上)(?=\s*(?:停车|车库))"), {"地下": 0, "地面": 1, "地上": 1}),
     ("level", re.compile(r"(?<![往从到向朝])楼(上|下)"), {"上": 0, "下": 1}),
     ("end", re.compile(r"(?:巷|弄|胡同|村)(口|头)|街(口)|(?:巷|街|弄|胡同|村|路)(尾)"),
      {"口": 0, "头": 0, "尾": 1}),
@@ -527,7 +531,7 @@ _LANDMARK_WORDS: tuple[tuple[str, str, str], ...] = (
     ("spa", "", "足浴店|足浴|洗脚城|按摩店|洗浴中心"), ("gym", "", "健身房|游泳馆"),
     ("pharmacy", "", "药店|药房"), ("bbq", "", "烧烤店|烧烤摊|大排档"),
     ("site", "", "工地"), ("factory", "", "工厂|厂房"),
-    ("*", "", "店|商店|门市|门面|铺子|站|馆|中心"),  # of any kind: its name decides
+    ("*", "", "店|商店|门市|门面|铺子|站|馆"),  # of any kind: its name decides
     ("church", "", "教堂|寺庙|庙"), ("fire", "", "消防站|消防队"),
     *(("court", word, word) for word in ("篮球场", "网球场", "足球场", "羽毛球场", "乒乓球台",
                                          "门球场", "操场", "运动场")),
@@ -649,7 +653,7 @@ class _Profiler:
     def norm(self, text: str | None) -> str:
         if not text:
             return ""
-        text = self._normalize(text).text
+        text = re.sub(r"([0-9])\s*#", r"\1号", self._normalize(text).text)  # 5#楼 is 5号楼
         # A typo is a window of the message that no word or problem word cuts in two (8号楼电梯
         # holds no 漏电, 充电桩坏了 no 撞坏).
         inside: set[int] = set()
@@ -686,6 +690,11 @@ class _Profiler:
                 value = _cn_number(m.group(1))
                 if value is not None:
                     numbers.setdefault("flat", set()).add(value)
+            for m in _DASHED.finditer(part):
+                for kind, value in zip(("building", "entrance", "flat"), m.groups(),
+                                       strict=True):
+                    if value:
+                        numbers.setdefault(kind, set()).add(int(value))
             for loc in find_locations(part):
                 if loc.kind in ("community", "road"):
                     name = re.sub(rf"(?:{_NUM})(?:号|期)$", "", loc.text)
