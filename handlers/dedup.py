@@ -5,18 +5,19 @@ tokenizer. Precision comes first: a wrong merge hides a problem from staff, a mi
 costs them a second card.
 
 Where. Two reports are one problem only at one spot, so anything that says "another spot"
-vetoes a merge: a different building, entrance, flat (also in Chinese digits, 六零二), gate,
-house number or phase (3号楼 vs 5号楼), a different floor (楼顶 vs 一楼); a different side of a
-place (东门 / 西边 / 东北角 / 南区), front or back door, left or right, end of a lane (巷口 /
-巷尾), letter of an exit or block (B口 / D口), a different person (王奶奶 / 李大爷); and a
-different named place. Places are found by the word that ends their name, not from a list of
-names: roads (路 / 街 / 巷...), estates (小区 / 花园 / 苑 / 湾 / 园 / 府 / 居...), landmarks
-and venues (小学 / 医院 / 银行 / 地铁站 / 驿站 / 公园 / KTV / 酒吧 / 饭店 / X店 / X站...), the
-name being the words before it. Each report may name several (a junction); it is another spot
-when each report names a road, an estate or a landmark that the other's of that sort is not
-(光明路 / 光明北路 at one junction with 育才路; 农商行 / 人民医院 on one road; 小学 / 中学). One
-report naming a place, a side or a person the other leaves out is no contradiction, it only
-adds detail; the same place written differently agrees (a name with a word too many in front,
+vetoes a merge: a different building, entrance, flat (also 六零二, 3-2-501), gate, house
+number, phase or district (3号楼 vs 5号楼, 一区 vs 二区), floor (楼顶 vs 一楼), the flat above or
+below (楼上 / 楼下); a different side of a place (东门 / 西边 / 东北角 / 南区), front or back
+door, left or right, end of a lane (巷口 / 巷尾), letter of an exit or block (B口 / D口), a
+numbered school (一中 / 二中), a different person (王奶奶 / 李大爷); and a different named
+place. Places are found by the word that ends their name, not from a list of names: roads (路
+/ 街 / 巷...), estates (小区 / 花园 / 苑 / 湾 / 园 / 府 / 居...), landmarks and venues (小学 /
+医院 / 银行 / 地铁站 / 驿站 / 公园 / KTV / 酒吧 / 饭店 / X店 / X站...), the name being the
+words before it; and any name between a road or estate and 门口 / 旁边 (星巴克 / 麦当劳). Each
+report may name several (a junction); it is another spot when each report names a road, an
+estate or a landmark that the other's of that sort is not (光明路 / 光明北路 at one junction
+with 育才路; 农商行 / 人民医院 on one road; 小学 / 中学). One report naming a place, a side or
+a person the other leaves out is no contradiction, it only adds detail; the same place written differently agrees (a name with a word too many in front,
 a homophone typo 桂香圆 / 桂香园, but not 翠竹园 / 翠竹苑, two estate words).
 
 What. Residents name one problem in many words (垃圾分类点很臭 / 垃圾站味道太大), so the words are
@@ -328,10 +329,11 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
                     "喷出来", "往上喷", "水喷", "滋水", "呲水")),
     # smell, dirt, dust, smoke, fire
     ("臭", "fault", ("臭气熏天", "臭烘烘", "臭味", "臭气", "发臭", "恶臭", "异味", "气味",
-                    "味道", "反味", "返味", "骚味", "难闻", "熏得", "熏人", "霉味", "臭", "怪味", "有味儿", "一股味",
-                    "刺鼻", "腥味", "捂鼻子")),
-    ("脏", "fault", ("太脏", "脏得", "脏兮兮", "很脏", "脏", "脏乱", "乱七八糟", "满地", "一地", "污渍", "一摊油", "好多油", "洒油", "撒油", "漏油", "油渍", "机油",
-                    "油污", "鸡毛")),
+                    "味道", "反味", "返味", "骚味", "难闻", "熏得", "熏人", "霉味", "臭", "怪味",
+                    "有味儿", "一股味", "刺鼻", "腥味", "捂鼻子")),
+    ("脏", "fault", ("太脏", "脏得", "脏兮兮", "很脏", "脏", "脏乱", "乱七八糟", "满地", "一地",
+                    "污渍", "一摊油", "好多油", "洒油", "撒油", "漏油", "油渍", "机油", "油污",
+                    "鸡毛")),
     ("扬尘", "fault", ("扬尘", "灰尘", "尘土", "灰很大", "一层灰", "掉土", "撒土", "遗撒",
                       "全是泥", "泥巴", "漏土")),
     ("粪便", "fault", ("狗屎", "狗粪", "粪便", "便便", "拉屎", "屎", "鸟粪", "随地大小便")),
@@ -447,7 +449,9 @@ _WIDER = {"路灯": "灯", "楼道灯": "灯", "红绿灯": "灯", "景观灯": 
           "滑梯": "游乐设施", "秋千": "游乐设施", "跷跷板": "游乐设施",
           "流浪狗": "狗", "宠物狗": "狗", "流浪猫": "猫",
           "广场舞": "音乐", "ktv": "音乐",
-          "共享单车": "自行车", "电梯门": "电梯", "垃圾桶": "垃圾", "垃圾站": "垃圾", "自行车": "车辆", "汽车": "车辆", "电动车": "车辆",
+          "电梯门": "电梯", "垃圾桶": "垃圾", "垃圾站": "垃圾",
+          # vehicles: 乱停车 covers them all, 共享单车 through 自行车
+          "共享单车": "自行车", "自行车": "车辆", "汽车": "车辆", "电动车": "车辆",
           "三轮车": "车辆", "渣土车": "车辆", "公交车": "车辆"}
 # Faults that one problem is told with: a full bin and a blocked passage are one complaint; a
 # lamp that flickers or a cracked bar is broken; a loose sign is about to fall.
@@ -495,8 +499,9 @@ _MARKS: tuple[tuple[str, re.Pattern[str], dict[str, int] | None], ...] = (
                                                   "顶层": -1}),  # the top floor, not 一楼
     ("door", re.compile(r"([前后正侧])(?:大门|门)"), {"前": 0, "正": 0, "后": 1, "侧": 2}),
     ("hand", re.compile(r"([左右])(?:手边|边|侧|手|面)"), {"左": 0, "右": 1}),
+    ("deck", re.compile(r"(地下|地面|地上)(?=\s*(?:停车|车库))"),
+     {"地下": 0, "地面": 1, "地上": 1}),
     # the flat above, the one below; not a direction (往楼下扔, 从楼上掉)
-    ("deck", re.compile(r"(地下|地面|地上)(?=\s*(?:停车|车库))"), {"地下": 0, "地面": 1, "地上": 1}),
     ("level", re.compile(r"(?<![往从到向朝])楼(上|下)"), {"上": 0, "下": 1}),
     ("end", re.compile(r"(?:巷|弄|胡同|村)(口|头)|街(口)|(?:巷|街|弄|胡同|村|路)(尾)"),
      {"口": 0, "头": 0, "尾": 1}),
@@ -551,7 +556,7 @@ _NOT_ROADS = re.compile(r"(?:十字|马|公|道|小|电|线|网|套|出|一|上|
                         r"倒|到|了|在|压|断|坏|半|这|那|的|远|近|回家|出口|入口)$")
 _LANDMARK_KIND = {word: (family, kind) for family, kind, words in _LANDMARK_WORDS
                   for word in words.split("|")}
-_LANDMARK_KIND["广场"] = ("park", "")
+_LANDMARK_KIND["广场"] = ("park", "")  # as matched: the pattern above is 广场(?!舞)
 # Short names that say which one (建行 is 建设银行, 邮储 邮政储蓄银行)
 _BRANDS = {"工行": "工商", "建行": "建设", "农行": "农业", "中行": "中国", "交行": "交通",
            "招行": "招商", "邮储": "邮政", "邮政储蓄": "邮政", "农商行": "农商"}
