@@ -239,6 +239,7 @@ def test_the_same_problem_in_other_words_merges(
         ("龙山苑地面停车场的道闸坏了", "龙山苑地下停车场的道闸坏了"),
         ("中心医院门口乱停车", "人民医院门口乱停车"),
         ("金鹰小区3-2-501漏水", "金鹰小区3-2-601漏水"),  # addresses with dashes
+        ("绿地公园的喷灌头坏了在喷水", "绿地公园的消防栓坏了在喷水"),
         # any name between a road and 门口 is a place's (two shops the method has never heard of)
         ("长江路星巴克门口的垃圾桶满了", "长江路麦当劳门口的垃圾桶满了"),
         ("第一人民医院门口堵车", "第二人民医院门口堵车"),
@@ -313,6 +314,8 @@ def test_two_spots_never_merge(finder: DuplicateFinder, a: str, b: str) -> None:
         ("学苑路井盖松了，车一过就响", "学苑路有个井盖压上去咣当咣当的"),
         ("龙华苑门口的消防栓被撞了在喷水", "龙华苑门口消火栓被车撞坏，水喷得老高"),
         ("东城小区有人在绿化带里晾被子", "东城小区草坪上有人拉绳子晒衣服"),
+        ("云山路有只大狗见人就扑", "云山路有条大狗追着路人咬"),
+        ("春风里的窨井冒污水", "春风里下水井往外翻脏水"),
         # a wire strung from a corridor is a wire and a vehicle charging
         ("楼道里有人飞线给电瓶车充电", "有人从窗户拉电线到楼下给电动车充电"),
     ],
