@@ -676,7 +676,8 @@ class _Profiler:
             inside.update(range(m.start() + 1, m.end()))
         known = set(_CONCEPT_WORDS.findall(text))
         for hit in self._sound.matches(text, known, inside):
-            text = text.replace(hit.found, hit.word)
+            if hit.similarity == 1.0:  # the same sounds; a near sound (站那 / 站牌) is a word
+                text = text.replace(hit.found, hit.word)
         return text
 
     def __call__(self, text: str, location: str | None) -> _Profile:
