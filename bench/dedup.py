@@ -17,8 +17,11 @@ it lacked). It is seen now: the next round (where a report is: roads, estates, l
 venues found by the word ending their name, sides, ends, exits, floors, people; things inside
 things, spots, pests, homophone typos of things, wider vocabulary) was read against and tuned
 on all five files, and on sentences of its own (tests/handlers/test_dedup.py), so every split
-here now reads 1.000 and says little. `holdout5` (tests/data/dup_pairs_holdout5.jsonl) is the
-next honest batch: written blind while that round was made, not in PAIRS, to be measured once.
+here now reads 1.000 and says little. `holdout5` (tests/data/dup_pairs_holdout5.jsonl, 111 pairs), written blind while that round was
+made, was measured once after it: precision 0.867, recall 0.765 (6 wrong merges: two venues or
+two junctions on one road, front and back of a building, two kinds of charging or of ads; 12
+misses, half of them the new place vetoes reading one spot told two ways as two: 停车场 /
+那个停车场, 2号门 / 二号门口, 村委 / 村委会). It is seen from here on.
 """
 
 from __future__ import annotations
@@ -36,8 +39,9 @@ from handlers.dedup import THRESHOLD, DuplicateFinder  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 PAIRS = (DATA / "dup_pairs.jsonl", DATA / "dup_pairs_holdout2.jsonl",
-         DATA / "dup_pairs_holdout3.jsonl", DATA / "dup_pairs_holdout4.jsonl")
-SPLITS = ("tune", "holdout", "holdout2", "holdout3", "holdout4")
+         DATA / "dup_pairs_holdout3.jsonl", DATA / "dup_pairs_holdout4.jsonl",
+         DATA / "dup_pairs_holdout5.jsonl")
+SPLITS = ("tune", "holdout", "holdout2", "holdout3", "holdout4", "holdout5")
 
 
 @dataclass(frozen=True)
