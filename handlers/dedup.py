@@ -8,17 +8,24 @@ Where. Two reports are one problem only at one spot, so anything that says "anot
 vetoes a merge: a different building, entrance, flat (also 六零二, 3-2-501), gate, house
 number, phase or district (3号楼 vs 5号楼, 一区 vs 二区), floor (楼顶 vs 一楼), the flat above or
 below (楼上 / 楼下); a different side of a place (东门 / 西边 / 东北角 / 南区), front or back
-door, left or right, end of a lane (巷口 / 巷尾), letter of an exit or block (B口 / D口), a
-numbered school (一中 / 二中), a different person (王奶奶 / 李大爷); and a different named
+door, front or back of a building (8栋前面 / 8栋后面), a place or across the road from it
+(加油站门口 / 加油站对面), left or right, end of a lane (巷口 / 巷尾), letter of an exit or
+block (B口 / D口), a numbered school (一中 / 二中), a different person (王奶奶 / 李大爷); and a different named
 place. Places are found by the word that ends their name, not from a list of names: roads (路
 / 街 / 巷...), estates (小区 / 花园 / 苑 / 湾 / 园 / 府 / 居...), landmarks and venues (小学 /
 医院 / 银行 / 地铁站 / 驿站 / 公园 / KTV / 酒吧 / 饭店 / X店 / X站...), the name being the
 words before it; and any name between a road or estate and 门口 / 旁边 (星巴克 / 麦当劳). Each
 report may name several (a junction); it is another spot when each report names a road, an
 estate or a landmark that the other's of that sort is not (光明路 / 光明北路 at one junction
-with 育才路; 农商行 / 人民医院 on one road; 小学 / 中学). One report naming a place, a side or
-a person the other leaves out is no contradiction, it only adds detail; the same place written differently agrees (a name with a word too many in front,
-a homophone typo 桂香圆 / 桂香园, but not 翠竹园 / 翠竹苑, two estate words).
+with 育才路; two junctions of one road, the name between a road and 路口 being the other road
+whatever it is; 农商行 / 人民医院 on one road; 小学 / 中学; 文化广场 / 体育公园, a venue named
+without its name being the one the report names, not any of its kind). One report naming a
+place, a side or a person the other leaves out is no contradiction, it only adds detail; the
+same place written differently agrees: a name with a word too many in front, or one the start
+of the other, the words residents put around a place left out (那个停车场, 北门那儿, 门口),
+村委 / 村委会, numerals as digits (九栋六零一 / 9幢601, 顶楼 / 顶层), a homophone typo of an
+estate (桂香圆 / 桂香园, but not 翠竹园 / 翠竹苑, two estate words) or of a place word of three
+characters or more (公交战 / 公交站).
 
 What. Residents name one problem in many words (垃圾分类点很臭 / 垃圾站味道太大), so the words are
 folded first into things and faults (`_CONCEPTS`): the same fault of the same thing is a
@@ -29,8 +36,13 @@ things it covers (那盏灯 / 路灯, 栏杆 / 道闸, 车辆 / 电动车), rela
 report says otherwise (楼上弹琴 / 练钢琴太吵; 老鼠 / 耗子成群). A thing inside another is the
 thing, the other where it is; a general thing inside another is that one's (电梯里的排风扇 is a
 fan, 公厕里的灯 not a street light). A spot (楼道, 车棚) counts as a thing only for a report that
-names nothing else. Residents type with pinyin: a homophone of a thing's name is read as that
-thing (路等 / 路灯, 拉圾 / 垃圾) unless it is a word of its own; Traditional text is converted.
+names nothing else; an estate's wall (围墙) is not a building's (外墙), a wall (墙上) may be
+either. Where a report is (its location) is cut from its text before the problem is read,
+but not a thing the location names (location 蓝湾雅苑围墙: the wall stays the report's thing).
+Related faults lift the score of one thing, not of one spot (a garage leaking from its ceiling
+is not one flooding at its ramp). Residents type with pinyin: a homophone of a thing's name is
+read as that thing (路等 / 路灯, 拉圾 / 垃圾) unless it is a word of its own; Traditional text
+is converted.
 """
 
 from __future__ import annotations
@@ -123,8 +135,11 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
                      "防护栏")),
     ("道闸", "thing", ("道闸", "闸杆", "挡车杆", "抬杆", "起落杆", "车闸", "升降杆", "拦车杆",
                      "道闸杆")),
+# walls: an estate's (围墙) is not a building's (外墙), a wall of either agrees with both;
+    # 墙 alone is left out (撞到墙上 names a bystander), 墙面 too (a wall indoors)
+    ("墙", "thing", ("墙上", "墙壁")),
     ("围墙", "thing", ("围墙", "院墙")),
-    ("外墙", "thing", ("外墙", "外墙面", "墙面", "墙皮", "墙体", "外立面")),
+    ("外墙", "thing", ("外墙", "外墙面", "墙皮", "墙体", "外立面")),
     ("瓷砖", "thing", ("瓷砖", "墙砖", "外墙砖", "面砖", "马赛克")),
     ("窗户", "thing", ("窗户", "窗玻璃", "玻璃窗", "窗框", "窗子")),
     # roads, drains, poles and signs
@@ -144,7 +159,10 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("电线", "thing", ("电线", "电缆", "线头", "线缆", "网线", "光缆", "电话线", "电源线",
                      "电线杆上的线", "通讯线", "宽带线", "有线电视线")),
     ("电箱", "thing", ("电箱", "配电箱", "配电柜", "变压器", "配电房", "电闸", "电表箱")),
-    ("站牌", "thing", ("站牌", "公交站牌", "候车亭", "站台")),
+    ("站牌", "thing", ("站牌", "公交站牌", "站台")),
+    # a shelter, at a bus stop or over a door
+    ("雨棚", "thing", ("雨棚", "遮雨棚", "雨篷", "候车亭", "候车棚", "遮阳棚")),
+    ("公交站", "word", ("公交站", "公交车站")),  # a place, not a bus
     ("路牌", "thing", ("路牌", "指示牌", "标志牌", "交通标志", "路标", "门牌", "标识牌")),
     ("广告牌", "thing", ("广告牌", "招牌", "灯箱", "店招", "广告屏", "显示屏", "横幅",
                        "条幅")),
@@ -157,7 +175,7 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("快递柜", "thing", ("快递柜", "丰巢柜", "智能柜", "快递箱", "取件柜")),
     # parts: a part of one thing is its own (电梯门 / 电梯按钮)
     ("按钮", "thing", ("按钮", "按键", "按键板", "呼叫按钮")),
-    ("电梯门", "thing", ("电梯门", "轿厢门", "梯门")),
+    ("电梯门", "thing", ("电梯门", "轿厢门", "梯门", "升降机门", "电梯的门", "升降机的门")),
     ("水表", "thing", ("水表",)),
     ("电表", "thing", ("电表", "电费表")),
     ("燃气", "thing", ("燃气", "煤气", "天然气", "液化气", "煤气罐", "燃气管道", "燃气管",
@@ -182,7 +200,7 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("树枝", "thing", ("树枝", "树杈", "枝杈", "枝条", "枝叶", "断枝", "枯枝", "大树杈",
                      "树丫")),
     ("落叶", "word", ("树叶", "落叶")),  # they block drains; not a tree's fault
-    ("绿地", "thing", ("绿化带", "绿地", "草坪", "草地", "花坛", "草皮")),
+    ("绿地", "thing", ("绿化带", "绿地", "草坪", "草地", "花坛", "花圃", "花池", "草皮")),
     ("座椅", "thing", ("长椅", "椅子", "座椅", "长凳", "凳子", "石凳", "坐凳", "休闲椅",
                      "石椅", "板凳")),
     ("健身器材", "thing", ("健身器材", "健身器械", "健身设施", "运动器材", "健身器",
@@ -269,7 +287,7 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
                     "一片漆黑", "漆黑一片", "黑灯瞎火", "黑黢黢", "被撞", "撞断", "撞弯", "合不拢",
                     "合不上", "关不严", "关不紧", "摔坏", "砸坏", "撞坏", "断腿", "缺腿", "掉腿",
                     "腿断", "少了一条腿", "散架", "不转", "不走了", "不运行", "老是停", "总是停",
-                    "经常停", "动不动就停", "停摆")),
+                    "经常停", "动不动就停", "停摆", "升不上去", "升不起来", "抬不上去")),
     ("闪", "fault", ("一闪一闪", "忽明忽暗", "一会儿亮一会儿灭", "一会亮一会灭", "亮一下灭一下",
                     "一明一暗", "忽闪忽闪", "闪来闪去", "时好时坏", "忽亮忽灭", "时亮时灭", "时亮时不亮", "闪烁",
                     "闪个不停", "乱闪", "一闪", "闪黄灯")),
@@ -302,14 +320,17 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
                     "抖得", "发抖", "颤", "拱起来", "顶起来",
                     "一踩就响")),
     ("歪", "fault", ("歪了", "歪斜", "倾斜", "斜了", "撞歪", "歪着", "歪")),
-    ("倒", "fault", ("倒了", "歪倒", "刮倒", "吹倒", "倒下", "压倒", "倒塌", "撞倒", "倒在")),
+    ("倒", "fault", ("倒了", "歪倒", "刮倒", "吹倒", "倒下", "压倒", "倒塌", "撞倒", "倒在",
+                    "吹断", "刮断", "压断")),
+    # a thing fallen in: a road's surface (坑) or a shelter, a wall (倒)
+    ("塌", "fault", ("塌了", "塌掉", "垮了", "塌")),
     ("掉", "fault", ("掉下来", "往下掉", "脱落", "掉落", "快掉了", "要掉", "坠落", "掉了",
                     "掉下", "砸下来", "砸人", "砸到")),
     ("垂", "fault", ("垂下来", "垂得", "耷拉", "拖地", "吊着", "挂得很低", "悬着", "悬在",
                     "挂着", "挂在", "悬空", "很低", "太低", "垂得很低", "掉得很低", "拉得很低",
                     "挂得低", "低垂", "碰到头", "碰头", "够得着")),
     # road surface
-    ("坑", "fault", ("坑坑洼洼", "坑洼", "塌陷", "塌了", "下陷", "大坑", "坑", "洞", "坑洞",
+    ("坑", "fault", ("坑坑洼洼", "坑洼", "塌陷", "下陷", "大坑", "坑", "洞", "坑洞",
                     "窟窿", "不平", "凹凸不平", "高低不平", "下沉", "沉降")),
     ("褪色", "fault", ("磨没了", "磨掉了", "磨平了", "磨损", "褪色", "掉色", "看不清",
                       "模糊")),
@@ -323,7 +344,7 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
                       "涌出来", "冒污水", "外溢", "往外溢", "倒灌",
                       "冒了")),
     ("积水", "fault", ("积水", "水淹", "淹了", "淹", "泡水", "一片汪洋", "蹚水", "都是水", "全是水", "一滩水",
-                      "一大滩水", "水漫", "泡在水里")),
+                      "一大滩水", "水漫", "泡在水里", "死水", "积了")),
     # a gas smell is a gas leak, not a stink
     ("漏", "fault", ("漏气", "跑气", "煤气味", "燃气味", "天然气味", "液化气味", "漏水", "渗水",
                     "漏雨", "滴水", "渗到", "渗", "漏", "泄漏", "往下滴",
@@ -417,12 +438,13 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
                       "收费高", "多收", "乱扣费", "扣费", "不退钱", "擅自涨")),
     ("公示", "fault", ("不公示", "不公开", "不透明", "账目")),
     ("没露面", "fault", ("没出门", "没见到", "几天没见", "没见", "没露面", "不见人", "没动静")),
+    ("走失", "fault", ("迷路", "走失", "走丢", "找不到家", "不认识路", "不记得家")),
     ("摔倒", "fault", ("摔倒", "跌倒", "晕倒", "摔了一跤", "倒在地上")),
     ("高空抛物", "fault", ("高空抛物", "往下扔", "往楼下扔", "扔东西", "从楼上扔", "楼上乱扔",
                          "从楼上丢", "楼上丢", "扔下来", "丢下来", "往楼下倒", "往窗外扔",
                          "从楼上乱扔", "楼上扔", "抛物", "往下丢", "往楼下丢")),
     ("小广告", "fault", ("小广告", "牛皮癣", "乱贴", "贴满", "贴广告", "乱张贴", "野广告",
-                      "张贴")),
+                      "张贴", "办证电话", "办证", "开锁电话", "贷款电话")),
     ("涂鸦", "fault", ("乱涂乱画", "涂鸦", "乱写乱画", "乱画", "乱涂", "喷漆", "喷涂",
                      "刻字")),
     # words: one spelling for one thing, no more
@@ -432,6 +454,7 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("不满", "word", ("不满", "满意")),  # not full (满)
     ("倒垃圾", "word", ("倒垃圾",)),  # taking the rubbish out is no fault
     ("污水", "word", ("臭水", "污水", "脏水")),
+    ("满身", "word", ("满身", "浑身")),  # 咬得满身包: not full (满)
 )
 
 
@@ -455,6 +478,8 @@ _WIDER = {"路灯": "灯", "楼道灯": "灯", "红绿灯": "灯", "景观灯": 
           "流浪狗": "狗", "宠物狗": "狗", "流浪猫": "猫",
           "广场舞": "音乐", "ktv": "音乐",
           "电梯门": "电梯", "垃圾桶": "垃圾", "垃圾站": "垃圾",
+          # the cover of a manhole: 井盖冒污水 is the drain welling up
+          "井盖": "下水道", "围墙": "墙", "外墙": "墙",
           # vehicles: 乱停车 covers them all, 共享单车 through 自行车
           "共享单车": "自行车", "自行车": "车辆", "汽车": "车辆", "电动车": "车辆",
           "三轮车": "车辆", "渣土车": "车辆", "公交车": "车辆"}
@@ -463,13 +488,15 @@ _WIDER = {"路灯": "灯", "楼道灯": "灯", "红绿灯": "灯", "景观灯": 
 _RELATED_FAULTS = tuple(map(frozenset, (
     {"满", "堵", "乱停"}, {"堵", "冒水", "积水", "臭"}, {"漏", "爆", "冒水", "积水"},
     {"烟", "臭"}, {"烟", "焚烧", "着火", "抽烟"}, {"坏", "闪"}, {"坏", "裂", "破"},
-    {"坏", "溜梯"}, {"破", "爆", "漏"}, {"坏", "爆"}, {"松", "异响"},
+    {"坏", "溜梯"}, {"坏", "夹人"}, {"坑", "塌"}, {"倒", "塌"}, {"坏", "塌"},
+    {"破", "爆", "漏"}, {"坏", "爆"}, {"松", "异响"},
     {"吵", "异响"}, {"松", "歪", "倒", "掉", "垂"}, {"脏", "扬尘"}, {"脏", "粪便", "臭"},
     {"裸露", "漏电"}, {"收费", "公示"},
 )))
 _KIND_OF = {name: "thing" if kind in ("noise", "pest") else kind for name, kind, _ in _CONCEPTS}
 _NOISY = frozenset(name for name, kind, _ in _CONCEPTS if kind == "noise")
-_WIDE = frozenset({*_WIDER.values(), "按钮"})  # 电梯按钮 is the lift's button
+# 电梯按钮 is the lift's button; 楼道墙上 is no wall of the stairwell's, only where it is
+_WIDE = frozenset({*_WIDER.values(), "按钮"} - {"墙"})
 # A wide thing inside another thing is that thing's (公厕里面的灯, 电梯里的灯)
 _INSIDE = re.compile(r"\s*(?:里面|里头|里边|里|内|中)的?\s*$")
 _OF = re.compile(r"\s*(?:里面|里头|里边|里|内|中)?的?\s*$")  # 电梯灯, 电梯的灯, 电梯里的灯
@@ -478,9 +505,15 @@ _OF = re.compile(r"\s*(?:里面|里头|里边|里|内|中)?的?\s*$")  # 电梯�
 _SPOTS = frozenset({"楼道", "车棚", "车库"})
 # Faults that name their thing: a wire strung across (飞线) is a wire, charging a vehicle
 _FAULT_THINGS = {"飞线": ("电线",), "私充": ("电动车",)}
+# ... unless the report is about the thing that does it rightly: 充电桩坏了，车没地方充电 is
+# about the chargers, not about charging in the stairwell.
+_FAULT_EXPLAINED = {"私充": "充电桩"}
 # What a report of a thing complains of when it names no fault: too many pests, a stall in
 # the way. It may agree with the other report's fault, it never contradicts one.
 _PRESENCE = {**{name: "多" for name, kind, _ in _CONCEPTS if kind == "pest"}, "摊贩": "乱停"}
+_THING_WORD = re.compile("|".join(sorted(
+    (re.escape(w) for w, names in _CONCEPT_OF.items()
+     if any(kind in ("thing", "noise", "pest") for _, kind in names)), key=len, reverse=True)))
 _GENERIC_PLACE = re.compile(r"(?:小区|社区)$")
 
 # --- Where, beyond numbers: two reports are one problem only at one spot. Marks of a spot
@@ -503,6 +536,12 @@ _MARKS: tuple[tuple[str, re.Pattern[str], dict[str, int] | None], ...] = (
     ("floor", re.compile(r"(楼顶|顶楼|天台|顶层)"), {"楼顶": -1, "顶楼": -1, "天台": -1,
                                                   "顶层": -1}),  # the top floor, not 一楼
     ("door", re.compile(r"([前后正侧])(?:大门|门)"), {"前": 0, "正": 0, "后": 1, "侧": 2}),
+    # the front or the back of a building (8栋前面 / 8栋后面)
+    ("face", re.compile(r"(?:栋|幢|座|号楼|单元|楼)的?(?:(前|后)(?:面|边|头)|(背后))"),
+     {"前": 0, "后": 1, "背后": 1}),
+    # at a place or across the road from it (加油站门口 / 加油站对面)
+    ("across", re.compile(r"(?:站|店|场|院|园|行|馆|校|学|苑|府|所|厅|吧|楼|市|区)(门口|对面)"),
+     {"门口": 0, "对面": 1}),
     ("hand", re.compile(r"([左右])(?:手边|边|侧|手|面)"), {"左": 0, "右": 1}),
     ("deck", re.compile(r"(地下|地面|地上)(?=\s*(?:停车|车库))"),
      {"地下": 0, "地面": 1, "地上": 1}),
@@ -532,7 +571,7 @@ _LANDMARK_WORDS: tuple[tuple[str, str, str], ...] = (
     ("bus", "", "公交站|公交车站|公交总站|车站"), ("rail", "", "火车站|高铁站|汽车站|客运站"),
     ("park", "", "公园|广场(?!舞)|游园"), ("post", "", "邮局|邮政所|邮政局"),
     ("parcel", "", "驿站|快递站|快递点|丰巢"), ("police", "", "派出所|警务室|警务站"),
-    ("office", "", "居委会|村委会|街道办|服务中心|党群中心"),
+    ("office", "", "居委会|村委会|居委|村委|街道办|服务中心|党群中心"),
     ("fuel", "", "加油站|加气站|充电站"), ("parking", "", "停车场|车库"),
     ("ktv", "", "ktv|卡拉ok|歌厅|k歌房|歌舞厅"), ("bar", "", "酒吧|清吧|夜店|迪厅|酒馆"),
     ("restaurant", "", "饭店|餐馆|餐厅|饭馆|酒楼|面馆|小吃店|快餐店|火锅店|食堂"),
@@ -557,6 +596,7 @@ _NOT_ESTATES = re.compile(r"(?:公园|花园|家园|幼儿园|乐园|菜园|校�
                           r"同居|定居|故居|旧居|新居)$")
 # Words before 路 / 街 that make no road's name (十字路口, 过马路, 这条路, 逛街).
 _NOT_ROADS = re.compile(r"(?:十字|马|公|道|小|电|线|网|套|出|一|上|条|段|修|走|过|堵|挡|占|"
+                        r"迷|问|带|认|找|引|领|指|探|"
                         r"封|拦|让|铺|挖|开|柏油|水泥|石子|逛|沿|临|满大|大|夜|把|住|着|"
                         r"倒|到|了|在|压|断|坏|半|这|那|的|远|近|回家|出口|入口)$")
 _LANDMARK_KIND = {word: (family, kind) for family, kind, words in _LANDMARK_WORDS
@@ -569,6 +609,9 @@ _ANCHOR = re.compile("|".join(sorted(
     [*(re.escape(w) if "(" not in w else w for w in _LANDMARK_KIND),
      *_ESTATE_ENDS.split("|"), *_ROAD_ENDS.split("|")],
     key=len, reverse=True)))
+# The name between a road and 路口 is the other road of the junction, whatever it is (玉泉路
+# 畅和路口: jieba may read 和 as "and").
+_JUNCTION = re.compile(r"(?:路|街|大道)([\u4e00-\u9fff]{2,4}?)(?:路|街)口")
 _BETWEEN = re.compile(
     r"(?:路|街|巷|大道|胡同|小区|花园|家园|新村|苑|湾|园|府|村)([\u4e00-\u9fffa-z]{2,6}?)"
     r"(?:门口|旁边|对面|附近|楼下|边上|前面|后面|外面|隔壁)")
@@ -586,6 +629,8 @@ _PLACE_ENDS = frozenset("湾园府郡邸苑居村城庄路街巷道里")
 _ANOTHER_ESTATE = re.compile(
     r"花园|家园|新村|新城|公寓|大院|宿舍|嘉园|雅苑|华庭|名苑|山庄|公馆|大厦|苑|村")
 _WORD = re.compile(r"[\u4e00-\u9fffa-z]")
+_HAN = re.compile(r"[\u4e00-\u9fff]+")
+_FILLERS = re.compile(r"那个|这个|那边|这边|那儿|这儿|那里|这里|里面|大门口|门口|那|这")
 
 
 @dataclass(frozen=True, slots=True)
@@ -654,9 +699,12 @@ class _Profiler:
         # 路灯, 拉圾 for 垃圾). Only things: faults are verbs, whose homophones are verbs
         # written on purpose (压到 is not 压倒). A window that is a word of its own (jieba
         # knows it) was meant as written.
+        # Places too, by the word ending their name (公交战 / 公交站, 幼儿圆 / 幼儿园), of three
+        # characters or more: a shorter one typed wrong is too often another word.
         self._sound = SoundIndex(
-            (w for w, names in _CONCEPT_OF.items()
-             if len(w) > 1 and any(kind in ("thing", "noise", "pest") for _, kind in names)),
+            [*(w for w, names in _CONCEPT_OF.items()
+               if len(w) > 1 and any(kind in ("thing", "noise", "pest") for _, kind in names)),
+             *(w for w in _LANDMARK_KIND if len(w) >= 3 and _HAN.fullmatch(w))],
             lambda w: len(self._tokens(w)) == 1,
         )
 
@@ -664,6 +712,8 @@ class _Profiler:
         if not text:
             return ""
         text = re.sub(r"([0-9])\s*#", r"\1号", self._normalize(text).text)  # 5#楼 is 5号楼
+        # a light on by day, however it is told (大白天还开着, 白天都一直亮着)
+        text = re.sub(r"白天[也还都一直仍照样]{0,4}(?:亮|开)着", "白天亮", text)
         # A typo is a window of the message that no word or problem word cuts in two (8号楼电梯
         # holds no 漏电, 充电桩坏了 no 撞坏).
         inside: set[int] = set()
@@ -729,8 +779,9 @@ class _Profiler:
         cut = body
         for loc in sorted(find_locations(body), key=lambda lo: -lo.start):
             cut = cut[: loc.start] + " " + cut[loc.end :]
-        for named in where.split():
-            cut = cut.replace(named, " ")
+        for named in where.split():  # a thing named in the location stays (蓝湾雅苑 围墙)
+            if not _THING_WORD.match(named):
+                cut = cut.replace(named, " ")
         cut = _NUMBERED.sub(" ", cut)
         cut = re.sub(_CN_DIGIT_RUN, " ", cut)
         for _, pattern, _ in _MARKS:
@@ -738,6 +789,7 @@ class _Profiler:
         content: list[str] = []
         things: set[str] = set()
         faults: set[str] = set()
+        told: set[str] = set()  # things a fault names (飞线 is a wire)
         at = 0
         last_thing: tuple[str, int] | None = None
         for m in [*_CONCEPT_WORDS.finditer(cut), None]:
@@ -753,6 +805,8 @@ class _Profiler:
                     # street light)
                     within = last_thing and (_OF if name in _WIDE else _INSIDE).match(
                         cut, last_thing[1], m.start())
+                    if within and name == "墙":
+                        continue  # 电梯里墙上 is the lift's wall: the lift it stays
                     if within and last_thing[0] != name and _WIDER.get(last_thing[0]) != name:
                         things.discard(last_thing[0])
                         if name in _WIDE:
@@ -761,9 +815,14 @@ class _Profiler:
                     last_thing = (name, m.end())
                 elif kind == "fault":
                     faults.add(name)
-                    things.update(_FAULT_THINGS.get(name, ()))
+                    told.update(_FAULT_THINGS.get(name, ()))
                 content.append(name)
             at = m.end()
+        for fault, thing in _FAULT_EXPLAINED.items():
+            if fault in faults and thing in things:
+                faults.discard(fault)
+                told -= set(_FAULT_THINGS.get(fault, ()))
+        things |= told
         things -= {wide for thing in things for wide in _wider_ones(thing)}
         if not faults and things & _NOISY:
             faults.add("吵")
@@ -802,6 +861,10 @@ class _Profiler:
                     roads.add(name + word)
             elif not _NOT_ESTATES.search(name + word):
                 estates.add(name + word)
+        for m in _JUNCTION.finditer(part):
+            name = _unfilled(m.group(1))
+            if len(name) >= 2 and not _NOT_ROADS.search(name) and not _ANCHOR.search(name):
+                roads.add(name + "路")
         # A name between a road or an estate and 门口 / 旁边 is a landmark's, whatever it is
         # (长江路星巴克门口, 幸福里那家小卖部旁边).
         for m in _BETWEEN.finditer(part):
@@ -826,7 +889,7 @@ class _Profiler:
         """Equal, one the start of the other (龙泉花园 / 龙泉花园二期 / 和平里广场), or a
         homophone typo; not two estates that start alike (南湖小区, stripped to 南湖, is not
         南湖花园)."""
-        short, long = sorted((a, b), key=len)
+        short, long = sorted((_unfilled(a), _unfilled(b)), key=len)
         if long.startswith(short):
             return not _ANOTHER_ESTATE.match(long[len(short):])
         return self.sounds_alike(a, b)
@@ -846,7 +909,8 @@ class _Profiler:
         numbered = [_NUMERALS.findall(name.replace("第", "")) for name in (a, b)]
         if all(numbered) and numbered[0] != numbered[1]:
             return False  # 第一 / 第二人民医院
-        a, b = (re.sub(r"(?<=..)(?:镇|乡|县|市|街道)$", "", name) for name in (a, b))  # 城关镇
+        a, b = (re.sub(r"(?<=..)(?:镇|乡|县|市|街道|村|社区)$", "", _unfilled(name))
+                for name in (a, b))  # 城关镇, 新桥村(村委)
         if not a or not b or a.endswith(b) or b.endswith(a):
             return True
         return a[-2:] == b[-2:] or self.sounds_alike(a, b)
@@ -869,8 +933,21 @@ class _Profiler:
             unmatched(mine, theirs, same) and unmatched(theirs, mine, same)
             for mine, theirs, same in ((a.roads, b.roads, same_road),
                                        (a.estates, b.estates, same_road),
-                                       (a.landmarks, b.landmarks, self.same_landmark))
+                                       (_named(a.landmarks), _named(b.landmarks),
+                                        self.same_landmark))
         )
+
+
+def _named(landmarks: frozenset[tuple[str, str, str]]) -> set[tuple[str, str, str]]:
+    """A landmark named without its name (广场) is the one of its kind the report names
+    (文化广场): it must not agree with every other of its kind (体育公园)."""
+    return {lm for lm in landmarks
+            if lm[2] or not any(o[0] == lm[0] and o[2] for o in landmarks)}
+
+
+def _unfilled(name: str) -> str:
+    """A place's name without the words residents put around it (那个停车场, 北门那儿)."""
+    return _FILLERS.sub("", name) or name
 
 
 def _conflicting_numbers(a: _Profile, b: _Profile) -> bool:
@@ -962,7 +1039,9 @@ def _problem_score(a: _Profile, b: _Profile) -> float:
             return max(score, AGREED)
         if not (a.things and b.things):
             return max(score, AGREED_FAULT)
-    elif a.faults and b.faults and _things_agree(a.things, b.things):
+    elif a.faults and b.faults and _things_agree(a.things - _SPOTS, b.things - _SPOTS):
+        # related faults of one thing; not of one spot (a garage leaking from its ceiling is
+        # not one flooding at its ramp)
         return max(score, RELATED)
     return score
 

@@ -22,7 +22,8 @@ from intents import Classifier
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 PAIRS = (DATA / "dup_pairs.jsonl", DATA / "dup_pairs_holdout2.jsonl",
-         DATA / "dup_pairs_holdout3.jsonl", DATA / "dup_pairs_holdout4.jsonl")
+         DATA / "dup_pairs_holdout3.jsonl", DATA / "dup_pairs_holdout4.jsonl",
+         DATA / "dup_pairs_holdout5.jsonl")
 NOW = datetime(2025, 5, 20, 9, 0, tzinfo=UTC)
 
 
@@ -71,7 +72,8 @@ def pairs() -> list[dict]:
 def test_the_labelled_set_is_balanced_and_hard(pairs: list[dict]) -> None:
     negatives = [p for p in pairs if not p["same"]]
     assert len(negatives) >= 50 and len(pairs) - len(negatives) >= 50
-    assert {p["split"] for p in pairs} == {"tune", "holdout", "holdout2", "holdout3", "holdout4"}
+    assert {p["split"] for p in pairs} == {"tune", "holdout", "holdout2", "holdout3", "holdout4",
+                                           "holdout5"}
     assert sum(p["split"] == "holdout2" for p in pairs) >= 60
     holdout3 = [p for p in pairs if p["split"] == "holdout3"]
     assert len(holdout3) >= 70 and abs(2 * sum(p["same"] for p in holdout3) - len(holdout3)) <= 2
@@ -80,21 +82,24 @@ def test_the_labelled_set_is_balanced_and_hard(pairs: list[dict]) -> None:
 def test_duplicate_precision_and_recall(finder: DuplicateFinder, pairs: list[dict]) -> None:
     """Run with -s to see the figures. THRESHOLD was chosen on `tune`; the problem-word table
     (things and faults) was built on `tune` and `holdout`, a round on the errors of `holdout2`,
-    the next (a broader table of things and fault families) on the first four splits, and the
-    last (where a report is: places, landmarks, sides, people; pests, typos) on all five, so
-    every split here is seen and must meet the targets. `holdout5` is the honest estimate:
-    written blind, measured once outside this suite, and deliberately not loaded here."""
+    the next (a broader table of things and fault families) on the first four splits, the
+    next (where a report is: places, landmarks, sides, people; pests, typos) on five, and the
+    last (one place told two ways is one place; junctions, front and back, across the road;
+    more residents' words) on all six, so every split here is seen and must meet the targets.
+    The next blind batch, `holdout6`, is the honest estimate: measured outside this suite, and
+    deliberately not loaded here."""
     figures = {}
-    for split in ("tune", "holdout", "holdout2", "holdout3", "holdout4", "all"):
+    for split in ("tune", "holdout", "holdout2", "holdout3", "holdout4", "holdout5", "all"):
         rows = [p for p in pairs if split in ("all", p["split"])]
         figures[split] = _measure(finder, rows)
         p, r, tp, fp, fn = figures[split]
         print(f"\nduplicates {split:8} n={len(rows):3} precision {p:.3f} recall {r:.3f} "
               f"(tp {tp} fp {fp} fn {fn}, threshold {THRESHOLD})")
     # holdout3 missed both targets when first measured, unseen (0.903 / 0.778: tp 28, fp 3,
-    # fn 8 of 73), and holdout4 too (0.760 / 0.760: tp 38, fp 12, fn 12 of 115); the rounds
-    # that followed were tuned on them, so they are held to the targets like the rest.
-    for split in ("tune", "holdout", "holdout2", "holdout3", "holdout4", "all"):
+    # fn 8 of 73), holdout4 too (0.760 / 0.760: tp 38, fp 12, fn 12 of 115), and holdout5
+    # (0.867 / 0.765: tp 39, fp 6, fn 12 of 111); the rounds that followed were tuned on them,
+    # so they are held to the targets like the rest.
+    for split in ("tune", "holdout", "holdout2", "holdout3", "holdout4", "holdout5", "all"):
         precision, recall = figures[split][:2]
         assert precision >= 0.95 and recall >= 0.8, split
 
@@ -142,6 +147,8 @@ def test_duplicate_precision_and_recall(finder: DuplicateFinder, pairs: list[dic
         (("枫林苑4单元楼上装修太吵", "枫林苑4单元"), ("枫林苑4单元楼上有人拉二胡", "枫林苑4单元")),
         (("金港广场门口共享单车乱停", "金港广场门口"), ("金港广场门口电动车乱停", "金港广场门口")),
         (("新村小区流浪狗太多", "新村小区"), ("新村小区有人遛狗不牵绳", "新村小区")),
+        # a thing named in the location is still the report's thing
+        (("翠微苑围墙上被人喷了小广告", "翠微苑围墙"), ("翠微苑5栋电梯里贴满小广告", "翠微苑5栋电梯")),
     ],
 )
 def test_different_things_never_merge(
@@ -188,6 +195,7 @@ def test_different_things_never_merge(
         (("绿城2栋楼道里老鼠很多", "绿城2栋"), ("绿城二栋楼道有好多耗子，晚上乱窜", "绿城二栋")),
         (("解放西路护栏被车撞倒了", "解放西路"), ("解放西路的隔离栏歪倒在路上", "解放西路")),
         (("梅园路的水沟堵了", "梅园路"), ("梅园路排水沟堵塞，路上积水很深", "梅园路")),
+        (("金桥苑地下车库漏水", "金桥苑地下车库"), ("金桥苑地库顶上一直滴水", "金桥苑地库")),
     ],
 )
 def test_the_same_problem_in_other_words_merges(
@@ -265,6 +273,22 @@ def test_the_same_problem_in_other_words_merges(
         ("梅林湾门口有人乱摆摊", "梅林湾门口有人乱停车"),
         # a homophone of a word is not a typo of a problem word (8号楼电梯 holds no 漏电)
         ("翠湖苑8号楼电梯坏了", "翠湖苑8号楼电梯没有年检合格证"),
+        # two junctions of one road, front and back of a building, at a place or across from it
+        ("和平路建国路口水管爆了", "和平路解放路口水管爆了"),
+        ("景园小区6栋前面井盖丢了", "景园小区6栋后面井盖丢了"),
+        ("西湖路超市门口有个坑", "西湖路超市对面有个坑"),
+        ("育才小学门口有个坑", "育才小学对面有个坑"),
+        # two venues on one road: an unnamed 广场 is the named one, not every square
+        ("人民路中心广场晚上跳舞太吵", "人民路滨江公园晚上广场舞太吵"),
+        # charging in the stairwell is not a broken charger; a wall is not a lift
+        ("金色家园楼道里有人给电动车充电", "金色家园充电桩坏了好几个，没地方充电"),
+        ("绿洲花园围墙上被喷了小广告", "绿洲花园3栋电梯里贴满小广告"),
+        ("电梯里墙上贴满小广告", "围墙上贴满小广告"),
+        # an estate's wall is not a building's; a garage leaking from above is not one flooding
+        ("枫林苑围墙倒了", "枫林苑外墙瓷砖掉下来了"),
+        ("春晖苑地库顶上漏水", "春晖苑地库入口一下雨就倒灌积水"),
+        # two junction partners are roads whatever jieba makes of them; 迷路 is no road
+        ("团结路和兴路口红绿灯坏了", "团结路长乐路口红绿灯坏了"),
     ],
 )
 def test_two_spots_never_merge(finder: DuplicateFinder, a: str, b: str) -> None:
@@ -321,6 +345,23 @@ def test_two_spots_never_merge(finder: DuplicateFinder, a: str, b: str) -> None:
         ("春风里的窨井冒污水", "春风里下水井往外翻脏水"),
         # a wire strung from a corridor is a wire and a vehicle charging
         ("楼道里有人飞线给电瓶车充电", "有人从窗户拉电线到楼下给电动车充电"),
+        # one place with fillers or without, with 村委 or 村委会, digits or numerals
+        ("幸福路那个菜市场门口的路灯不亮", "幸福路菜市场门口路灯坏了"),
+        ("红星村村委旁边垃圾站很臭", "红星村委会旁边的垃圾点味道大"),
+        ("华庭苑7栋502顶层漏水", "华庭苑七幢五零二顶楼渗水"),
+        ("阳光小区3号门口有个老太太走丢了", "阳光小区三号门那边有位老奶奶迷路了"),
+        # a place typed with a homophone (公交战), and a shelter by any name
+        ("长江路公交战的候车亭坏了", "长江路公交车站雨棚塌了"),
+        # residents' words: a lift's door, a wall's ads, a manhole, a flower bed, a light on by
+        # day, a garage, a tree blown down
+        ("梧桐苑2栋升降梯门夹人", "梧桐苑二号楼电梯门关不上"),
+        ("枫叶小区外墙上贴了小广告", "枫叶小区墙上全是办证电话"),
+        ("翠湖花园窨井冒污水", "翠湖花园井盖往外冒脏水"),
+        ("桃源里花圃积水长蚊子", "桃源里花坛里一滩死水"),
+        ("星河湾路灯大白天还亮着", "星河湾的路灯白天也开着"),
+        ("春晖苑地库漏水", "春晖苑地下车库顶上滴水"),
+        ("银杏路3号楼门口的树被台风吹断了", "银杏路三号楼前那棵树刮倒了"),
+        ("1号楼前面路灯不亮", "1号楼门口路灯不亮"),  # one report's side adds detail
     ],
 )
 def test_one_spot_in_other_words_merges(finder: DuplicateFinder, a: str, b: str) -> None:
