@@ -11,10 +11,15 @@ option `sqlite_begin="DEFERRED"` (see `read_only`).
 PostgreSQL (asyncpg) is for deployments with several bot processes; `schema` puts every table
 in one schema (tests use a fresh schema each).
 
-SQLite statements run in aiosqlite's thread; every call into that thread costs a thread switch
-(with the GIL handed over), which on a busy machine costs more than the statement itself.
-aiosqlite makes four calls of one statement (cursor, execute, fetchall, close): `_OneTrip`
-makes one, so a use case of fifteen statements waits for fifteen switches, not sixty.
+SQLite statements run on the event loop's thread, and only wait in aiosqlite's thread. A call
+into that thread costs a thread switch with the GIL handed over twice, which costs more than
+the statement itself (about a quarter of an update's CPU, `bench/pipeline.py`): a statement
+on a local file takes microseconds unless it has to wait for another connection's lock. So the
+connection's own busy timeout is 0 and `_OneTrip` runs each statement (and COMMIT, ROLLBACK) at
+once; when SQLite answers "database is locked" it runs it again in the connection's thread with
+the configured busy timeout, so the waiting never blocks the loop. A statement that failed with
+SQLITE_BUSY changed nothing, so running it again is safe; `executemany` always goes to the
+thread (a lock met half-way would leave part of it done).
 
 `sqlite_connections` caps SQLite's pool (default: SQLAlchemy's). One connection makes sessions
 queue in the pool instead of in SQLite's busy handler, which sleeps; but a session opened while
@@ -24,9 +29,9 @@ another is held then waits for it, so it is not the default.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 from sqlalchemy import event
@@ -43,6 +48,8 @@ ALEMBIC_INI = Path(__file__).resolve().parent / "alembic.ini"
 
 # Read-only work (statistics, listings) on SQLite: no write lock at BEGIN.
 READ_ONLY = {"sqlite_begin": "DEFERRED"}
+
+_T = TypeVar("_T")
 
 
 class Database:
@@ -62,6 +69,7 @@ class Database:
         self.url = make_url(url)
         self.schema = schema
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        self._busy_timeout_ms = busy_timeout_ms
         kwargs: dict[str, Any] = {"echo": echo}
         if self.is_sqlite:
             database = self.url.database or ""
@@ -83,7 +91,7 @@ class Database:
             kwargs["async_creator"] = self._connect_sqlite
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         if self.is_sqlite:
-            _tune_sqlite(self.engine, busy_timeout_ms, sqlite_synchronous)
+            _tune_sqlite(self.engine, sqlite_synchronous)
         self.sessionmaker: async_sessionmaker[AsyncSession] = async_sessionmaker(
             self.engine, expire_on_commit=False
         )
@@ -91,7 +99,10 @@ class Database:
     async def _connect_sqlite(self) -> aiosqlite.Connection:
         """aiosqlite's connection with `_OneTrip` cursors, opened as the URL says."""
         args, options = self.engine.dialect.create_connect_args(self.url)
+        # Opened in aiosqlite's thread, used from the loop's: one at a time (see _OneTrip).
+        options = {**options, "check_same_thread": False}
         connection = _OneTripConnection(lambda: sqlite3.connect(*args, **options), 64)
+        connection.busy_timeout_ms = self._busy_timeout_ms
         return await connection
 
     @property
@@ -143,15 +154,54 @@ def alembic_config() -> Any:
 
 
 class _OneTripConnection(aiosqlite.Connection):
+    """aiosqlite's connection, its statements run at once and only waits for a lock sent to
+    its thread (see the module's docstring). The sqlite3 connection is used by one thread at
+    a time: the loop's, or the worker's while the loop awaits it."""
+
+    busy_timeout_ms = 0  # how long a statement that met a lock waits for it, in the thread
+
     def cursor(self) -> _OneTrip:  # type: ignore[override]
         return _OneTrip(self)
 
+    async def commit(self) -> None:
+        await self.run(lambda: self._conn.commit())
+
+    async def rollback(self) -> None:
+        await self.run(lambda: self._conn.rollback())
+
+    async def run(self, work: Callable[[], _T], *, wait_only: bool = False) -> _T:
+        """`work()` on the loop's thread; if SQLite answers that the database is locked, again
+        in the connection's thread, waiting up to the busy timeout for the lock there."""
+        if self._conn is None:
+            raise ValueError("Connection closed")
+        if not wait_only:
+            try:
+                return work()
+            except sqlite3.OperationalError as exc:
+                if not _locked(exc):
+                    raise
+        return await self._execute(self._waiting, work)
+
+    def _waiting(self, work: Callable[[], _T]) -> _T:
+        self._conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_ms)}")
+        try:
+            return work()
+        finally:
+            self._conn.execute("PRAGMA busy_timeout=0")
+
+
+def _locked(exc: sqlite3.OperationalError) -> bool:
+    """SQLITE_BUSY or SQLITE_LOCKED: another connection holds what the statement needs."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    return "locked" in str(exc)
+
 
 class _OneTrip:
-    """The aiosqlite cursor SQLAlchemy drives, doing each statement in one call into the
-    connection's thread: execute, fetch every row, close; the rows wait here for `fetch*`.
-    SQLAlchemy fetches every row of a statement at once anyway (not for `stream()`, which
-    this makes buffered)."""
+    """The aiosqlite cursor SQLAlchemy drives, doing each statement in one go: execute, fetch
+    every row, close; the rows wait here for `fetch*`. SQLAlchemy fetches every row of a
+    statement at once anyway (not for `stream()`, which this makes buffered)."""
 
     arraysize = 1
 
@@ -190,7 +240,7 @@ class _OneTrip:
                 cursor.close()
 
         self.description, self._rows, self.rowcount, self.lastrowid = (
-            await connection._execute(run)
+            await connection.run(run, wait_only=many)
         )
         return self
 
@@ -213,7 +263,7 @@ class _OneTrip:
         self._rows = []
 
 
-def _tune_sqlite(engine: AsyncEngine, busy_timeout_ms: int, synchronous: str) -> None:
+def _tune_sqlite(engine: AsyncEngine, synchronous: str) -> None:
     sync_engine = engine.sync_engine
 
     @event.listens_for(sync_engine, "connect")
@@ -222,7 +272,9 @@ def _tune_sqlite(engine: AsyncEngine, busy_timeout_ms: int, synchronous: str) ->
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        # Statements run at once on the loop's thread; a locked one waits in the connection's
+        # thread, with the configured timeout (_OneTripConnection.run).
+        cursor.execute("PRAGMA busy_timeout=0")
         cursor.execute("PRAGMA foreign_keys=ON")
         # NORMAL in WAL mode survives a killed process; only a power cut can lose the last
         # commits. FULL fsyncs every commit.
