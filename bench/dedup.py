@@ -27,8 +27,11 @@ junction, front and back of a building, at or across from a place, an unnamed ve
 named one, a thing named in the location kept, related faults of a spot not lifting a score,
 residents' words for lift doors, walls, manholes, flower beds, shelters, lights on by day,
 fallen trees, getting lost) was read against and tuned on all six files, which all read 1.000
-again and say little. `holdout6` (tests/data/dup_pairs_holdout6.jsonl), written blind during
-that round, is the next honest estimate; it is not in PAIRS until it has been measured once.
+again and say little. `holdout6` (tests/data/dup_pairs_holdout6.jsonl, 110 pairs), written blind during that round,
+was measured once after it: precision 0.925, recall 0.740 (3 wrong merges: a garage's exit and
+its entrance, cars and shared bikes parked at one gate, 明月里 / 明月路; 13 misses: one spot
+vetoed as two (楼下 / 下面, 楼上 / 高层, 楼顶 / 屋顶) and words for one thing it lacked). It is
+seen from here on.
 """
 
 from __future__ import annotations
@@ -47,8 +50,8 @@ from handlers.dedup import THRESHOLD, DuplicateFinder  # noqa: E402
 DATA = ROOT / "tests" / "data"
 PAIRS = (DATA / "dup_pairs.jsonl", DATA / "dup_pairs_holdout2.jsonl",
          DATA / "dup_pairs_holdout3.jsonl", DATA / "dup_pairs_holdout4.jsonl",
-         DATA / "dup_pairs_holdout5.jsonl")
-SPLITS = ("tune", "holdout", "holdout2", "holdout3", "holdout4", "holdout5")
+         DATA / "dup_pairs_holdout5.jsonl", DATA / "dup_pairs_holdout6.jsonl")
+SPLITS = ("tune", "holdout", "holdout2", "holdout3", "holdout4", "holdout5", "holdout6")
 
 
 @dataclass(frozen=True)
