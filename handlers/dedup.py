@@ -5,14 +5,25 @@ tokenizer. Precision comes first: a wrong merge hides a problem from staff, a mi
 costs them a second card.
 
 Where. Two reports are one problem only at one spot, so anything that says "another spot"
-vetoes a merge: a different building, entrance, flat (also 六零二, 3-2-501), gate, house
-number, phase or district (3号楼 vs 5号楼, 一区 vs 二区), floor (楼顶 vs 一楼), the flat above or
-below (楼上 / 楼下); a different side of a place (东门 / 西边 / 东北角 / 南区), front or back
-door, front or back of a building (8栋前面 / 8栋后面), a place or across the road from it
-(加油站门口 / 加油站对面), left or right, end of a lane (巷口 / 巷尾), letter of an exit or
-block (B口 / D口), a numbered school (一中 / 二中), a different person (王奶奶 / 李大爷); and a different named
-place. Places are found by the word that ends their name, not from a list of names: roads (路
-/ 街 / 巷...), estates (小区 / 花园 / 苑 / 湾 / 园 / 府 / 居...), landmarks and venues (小学 /
+vetoes a merge; but only two marks of one kind that exclude each other do, never two ways of
+saying one mark. Each kind, its values, and what excludes what:
+  - numbers of one kind (building, entrance, flat, floor, phase, zone, house number; 六零二,
+    3-2-501): two numbers of one kind; 5栋 / 五号楼 / 五幢 are one; a number that counts (加盖了
+    一层) is none;
+  - floor: the top (楼顶 / 顶楼 / 天台 / 顶层 / 屋顶 / 房顶, one value) against a numbered floor;
+  - level: up (楼上) against down (楼下, and 下面 / 底下 after a building); 高层 is no mark;
+  - side: 东 / 西 / 南 / 北 and the corners, told with 门 / 大门 / 边 / 侧 / 角 / 区 (东门 and
+    东大门 agree, 东门 and 西边 exclude);
+  - door: front (前门 / 正门), back, side; face of a building: front (8栋前面), back (后面 /
+    背后); at a place (门口) or across the road (对面); left or right hand; underground or
+    ground-level parking; end of a lane: its mouth (巷口 / 巷头 / 街口) or its far end (巷尾);
+  - way: in (入口 / 进口) against out (出口), of a garage or a gate; a metro's exits and 出入口
+    are both and carry none;
+  - the letter of an exit (B口 / D口; C口 and C出口 agree) or of a block; a numbered school
+    (一中 / 二中); a person by surname (王奶奶 / 李大爷);
+and a different named place. Places are found by the word that ends their name, not from a
+list of names: roads (路 / 街 / 巷...), estates (小区 / 花园 / 苑 / 湾 / 园 / 府 / 居...),
+landmarks and venues (小学 /
 医院 / 银行 / 地铁站 / 驿站 / 公园 / KTV / 酒吧 / 饭店 / X店 / X站...), the name being the
 words before it; and any name between a road or estate and 门口 / 旁边 (星巴克 / 麦当劳). Each
 report may name several (a junction); it is another spot when each report names a road, an
@@ -25,15 +36,22 @@ same place written differently agrees: a name with a word too many in front, or 
 of the other, the words residents put around a place left out (那个停车场, 北门那儿, 门口),
 村委 / 村委会, numerals as digits (九栋六零一 / 9幢601, 顶楼 / 顶层), a homophone typo of an
 estate (桂香圆 / 桂香园, but not 翠竹园 / 翠竹苑, two estate words) or of a place word of three
-characters or more (公交战 / 公交站).
+characters or more (公交战 / 公交站). One name given to two kinds of place is two places (明月路
+/ 明月里, 东风路 / 东风村), though only one report's is read as a road or an estate.
 
 What. Residents name one problem in many words (垃圾分类点很臭 / 垃圾站味道太大), so the words are
 folded first into things and faults (`_CONCEPTS`): the same fault of the same thing is a
 duplicate however it is told, a different thing or a different fault at the same place is not
 (红绿灯不亮 / 红绿灯时间太短; 电线杆歪了 / 电线杆上贴小广告). A general word agrees with the
 things it covers (那盏灯 / 路灯, 栏杆 / 道闸, 车辆 / 电动车), related faults of one thing agree
-(松了 / 快掉下来), a noise source is a noise complaint and a pest an infestation unless the
-report says otherwise (楼上弹琴 / 练钢琴太吵; 老鼠 / 耗子成群). A thing inside another is the
+(松了 / 快掉下来; a charger without power does not work; dumped things lie in a heap), a noise
+source is a noise complaint and a pest an infestation unless the report says otherwise (楼上
+弹琴 / 练钢琴太吵; 老鼠 / 耗子成群); "too many" in so many words (蚊虫太多) agrees with a plague
+(成灾) and contradicts no fault (好多小贩摆地摊 is about stalls). Each category is folded with
+the words residents say: full (满了 / 溢出 / 塞爆 / 装不下), trapped (困人 / 里面有人出不来), sunk
+(塌陷 / 陷下去 / 凹下去), smashed (碎了 / 砸烂), shouting (喧哗 / 划拳), a charger that will not
+charge (充不上 / 刷不了 / 扫码没反应), a septic tank (化粪池 / 粪池 / 粪水); parking (乱停车, 违停)
+is of cars, bikes are left (乱放). A thing inside another is the
 thing, the other where it is; a general thing inside another is that one's (电梯里的排风扇 is a
 fan, 公厕里的灯 not a street light). A spot (楼道, 车棚) counts as a thing only for a report that
 names nothing else; an estate's wall (围墙) is not a building's (外墙), a wall (墙上) may be
@@ -77,6 +95,7 @@ _KINDS = {"号楼": "building", "栋": "building", "幢": "building",
           "座": "building", "号院": "yard", "单元": "entrance", "室": "flat", "号房": "flat",
           "层": "floor", "楼": "floor", "期": "phase", "号": "number", "区": "zone"}
 _NUMBERED = re.compile(rf"({_NUM})\s*(号楼|号院|号房|单元|栋|幢|座|室|层|期|楼|号|区)")
+_COUNTED = re.compile(r"(?:了|盖|加|多|高|搭)$")  # before a number that counts (加盖了一层)
 _CN_DIGIT_RUN = r"[零〇一二三四五六七八九]{3,4}"
 _FLAT = re.compile(
     rf"(?:幢|栋|座|单元|号楼)([0-9]{{3,4}}|{_CN_DIGIT_RUN})(?![0-9零〇一二三四五六七八九])")
@@ -149,7 +168,8 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
                        "明沟", "边沟", "窨井", "污水井", "排水口", "排水管", "下水管", "排水",
                        "地漏", "雨水篦子", "篦子", "下水管道", "污水管", "下水井", "污水口",
                        "下水口")),
-    ("化粪池", "thing", ("化粪池", "粪池", "粪坑", "化粪井")),
+    ("化粪池", "thing", ("化粪池", "粪池", "粪坑", "化粪井", "粪水", "粪井", "粪便池",
+                       "粪污")),
     ("地砖", "thing", ("地砖", "路砖", "人行道砖", "步道砖", "道板", "路沿石",
                      "道牙子", "路牙")),
     ("斑马线", "thing", ("斑马线", "人行横道线", "人行横道")),
@@ -159,10 +179,11 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("电线", "thing", ("电线", "电缆", "线头", "线缆", "网线", "光缆", "电话线", "电源线",
                      "电线杆上的线", "通讯线", "宽带线", "有线电视线")),
     ("电箱", "thing", ("电箱", "配电箱", "配电柜", "变压器", "配电房", "电闸", "电表箱")),
-    ("站牌", "thing", ("站牌", "公交站牌", "站台")),
+    ("站牌", "thing", ("站牌", "公交站牌")),
     # a shelter, at a bus stop or over a door
-    ("雨棚", "thing", ("雨棚", "遮雨棚", "雨篷", "候车亭", "候车棚", "遮阳棚")),
-    ("公交站", "word", ("公交站", "公交车站")),  # a place, not a bus
+    ("雨棚", "thing", ("雨棚", "遮雨棚", "雨篷", "候车亭", "候车棚", "遮阳棚", "公交站棚",
+                     "站棚", "挡风玻璃")),
+    ("公交站", "word", ("公交站", "公交车站", "站台", "车站")),  # a place, not a bus
     ("路牌", "thing", ("路牌", "指示牌", "标志牌", "交通标志", "路标", "门牌", "标识牌")),
     ("广告牌", "thing", ("广告牌", "招牌", "灯箱", "店招", "广告屏", "显示屏", "横幅",
                        "条幅")),
@@ -192,7 +213,8 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("垃圾桶", "thing", ("垃圾桶", "垃圾箱", "果皮箱", "分类桶", "垃圾筒")),
     ("公厕", "thing", ("公共厕所", "公厕", "厕所", "公共卫生间", "旱厕", "茅房", "茅厕")),
     ("杂物", "thing", ("杂物", "东西", "纸箱", "纸壳", "废纸壳", "废品", "破烂", "旧家具",
-                     "大件垃圾", "旧沙发", "床垫")),
+                     "大件垃圾", "旧沙发", "床垫", "沙发", "破沙发", "旧床", "床板", "柜子", "旧柜子",
+                     "家具", "旧家电", "废家具", "桌椅")),
     ("烟头", "thing", ("烟头", "烟蒂")),
     ("花盆", "thing", ("花盆", "花架")),
     # greenery, parks, playgrounds
@@ -236,10 +258,12 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("渣土车", "thing", ("渣土车", "泥头车", "土方车")),
     ("公交车", "thing", ("公交车", "大巴", "公交")),
     ("车位", "thing", ("停车位", "车位")),
-    ("车辆", "thing", ("车辆", "机动车", "乱停车", "违停", "违章停车", "乱停的车")),  # any vehicle
+    ("车辆", "thing", ("车辆", "机动车")),  # any vehicle
+    # parking (停车) is of cars: bikes are left (乱放), not parked
+    ("汽车", "thing", ("乱停车", "违停", "违章停车", "乱停的车")),
     ("停车场", "word", ("停车场",)),  # a place, not a vehicle
     ("充电桩", "thing", ("充电桩", "充电插座", "充电口", "充电设施", "充电插口", "充电器",
-                       "充电柜")),
+                       "充电柜", "充电站", "充电箱", "充电点", "充电设备")),
     ("车棚", "thing", ("车棚", "自行车棚", "非机动车棚", "电动车棚", "电瓶车棚")),
     ("消防通道", "thing", ("消防通道", "生命通道", "消防车道", "安全通道", "安全出口")),
     ("灭火器", "thing", ("灭火器",)),
@@ -301,12 +325,14 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
                       "变灯太快", "配时", "时长")),
     ("破", "fault", ("破了", "破损", "破洞", "破个洞", "破了个", "烂了")),
     ("裂", "fault", ("开裂", "裂缝", "裂开", "裂了", "裂纹", "龟裂", "口子", "裂成", "碎成",
-                    "碎裂", "破碎", "碎了")),
+                    "碎裂", "破碎", "碎了", "砸碎", "砸烂", "碎渣", "碎玻璃", "玻璃渣", "碎一地",
+                    "碎了一地")),
     ("异响", "fault", ("异响", "异常响声", "怪声", "咯吱", "嘎吱", "咣当", "哐当", "咣咣", "咯噔",
                       "一压就响", "一过就响", "压上去响", "一踩就响")),
     ("溜梯", "fault", ("下坠", "溜梯", "冲顶", "蹲底", "急停", "突然下降", "往下滑")),
     ("夹人", "fault", ("夹人", "夹到", "夹伤", "夹住")),
-    ("困", "fault", ("困人", "关人", "困了", "困住", "被困", "关在里面")),
+    ("困", "fault", ("困人", "关人", "困了", "困住", "被困", "关在里面", "困在里面", "卡在里面",
+                    "关在里头", "里面有人", "里头有人", "有人出不来", "人出不来")),
     ("晾晒", "fault", ("晾被子", "晒被子", "晾衣服", "晒衣服", "晾晒", "晾衣绳", "拉绳子",
                      "晒东西", "晾东西", "晒被", "晾衣架")),
     ("结冰", "fault", ("结冰", "结了冰", "冰面", "路滑", "很滑", "打滑", "结冰很滑", "冻住了")),
@@ -331,17 +357,19 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
                     "挂得低", "低垂", "碰到头", "碰头", "够得着")),
     # road surface
     ("坑", "fault", ("坑坑洼洼", "坑洼", "塌陷", "下陷", "大坑", "坑", "洞", "坑洞",
-                    "窟窿", "不平", "凹凸不平", "高低不平", "下沉", "沉降")),
+                    "窟窿", "不平", "凹凸不平", "高低不平", "下沉", "沉降", "陷下去", "陷下", "陷了",
+                    "凹下去", "沉下去", "塌下去", "凹陷", "坍陷", "往下沉")),
     ("褪色", "fault", ("磨没了", "磨掉了", "磨平了", "磨损", "褪色", "掉色", "看不清",
                       "模糊")),
     # blocked, full, overflowing, leaking, standing water
     ("堵", "fault", ("堵车", "拥堵", "堵塞", "堵死", "堵住", "堵得", "堵成", "不通", "排水不畅",
                     "不畅", "走不动", "走不过去", "过不去", "堵", "挡着", "挡住", "挡路",
                     "挡道", "出不去", "进不去", "进不来", "出不来", "通不过", "过不了")),
-    ("满", "fault", ("满出来", "溢出来", "溢出", "堆满了", "堆满", "堆了", "堆着", "堆放",
+    ("满", "fault", ("满出来", "溢出来", "溢出", "满溢", "溢了", "塞爆", "爆满", "装不下",
+                    "放不下", "塞不下", "满满当当", "堆满了", "堆满", "堆了", "堆着", "堆放",
                     "乱堆", "塞满", "满了", "满", "堆")),
     ("冒水", "fault", ("返水", "冒水", "冒出来", "往外冒", "往外翻", "翻上来", "漫出来",
-                      "涌出来", "冒污水", "外溢", "往外溢", "倒灌",
+                      "涌出来", "冒污水", "外溢", "往外溢", "倒灌", "满溢", "溢了", "溢出来", "溢出",
                       "冒了")),
     ("积水", "fault", ("积水", "水淹", "淹了", "淹", "泡水", "一片汪洋", "蹚水", "都是水", "全是水", "一滩水",
                       "一大滩水", "水漫", "泡在水里", "死水", "积了")),
@@ -374,7 +402,8 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
                     "动静大", "动静很大", "嗡嗡", "轰隆隆", "咚咚", "哐哐", "砰砰", "乱叫",
                     "狂叫", "叫个不停", "叫唤", "汪汪", "狗叫", "犬吠", "狂吠", "乱吠", "吠叫", "嚎叫",
                     "鬼叫", "大吼大叫", "一直叫", "整夜叫", "整晚叫", "半夜叫", "晚上叫", "天天叫",
-                    "叫得", "吵吵")),
+                    "叫得", "吵吵", "喧哗", "大声喧哗", "划拳", "猜拳", "喝酒划拳", "吆喝", "大喊大叫",
+                    "大吵大闹", "吵吵嚷嚷", "闹哄哄", "大声说话", "鬼哭狼嚎", "起哄")),
     # garbage
     ("收", "fault", ("没人收", "没人清理", "没人清", "没人打扫", "没人倒", "没人拉", "不清运",
                     "清运", "不收", "没清")),
@@ -390,10 +419,14 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
                      "放了好几个月", "停了半年", "停了大半年", "没动过", "落满了灰")),
     # animals
     ("咬", "fault", ("咬伤", "咬人", "咬", "扑人", "追人", "追着人", "追着咬", "追着", "冲人",
-                    "扑上来", "扑", "冲过来", "龇牙")),
-    # rats, strays, insects: too many of them
+                    "扑上来", "扑", "冲过来", "龇牙", "见人就追", "追咬", "追赶", "撵人", "吓唬人",
+                    "冲着人叫")),
+    # rats, strays, insects: too many of them. Words of mere amount (太多, 好多) say it only
+    # as an "amount": it may agree with a report of too many, it contradicts no fault (好多小贩
+    # 摆地摊 is about stalls in the way)
+    ("多", "amount", ("太多", "特别多", "好多", "很多", "超多", "到处都是")),
     ("多", "fault", ("成群", "成群结队", "泛滥", "乱窜", "出没", "到处跑", "一大群", "成灾",
-                    "猖獗", "横行", "满地跑", "窜来窜去", "一窝")),
+                    "猖獗", "横行", "满地跑", "窜来窜去", "一窝", "乱飞")),
     ("下崽", "fault", ("下崽", "生崽", "产崽", "生了一窝", "一窝小猫", "一窝小狗", "生小猫",
                       "生小狗", "生了小猫", "生了小狗")),
     ("不牵绳", "fault", ("不牵绳", "不拴绳", "没拴绳", "没牵绳", "不栓绳", "没栓绳", "不系绳",
@@ -423,7 +456,8 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("停气", "fault", ("停气", "没有气", "没气", "燃气停了", "打不着火")),
     ("不热", "fault", ("不热", "不暖和", "冰凉", "冰冷", "温度低", "不够热", "冷得")),
     ("水压", "fault", ("水压低", "水压太低", "水压不够", "水压小", "水流很小", "水很小",
-                      "上不去水", "水上不去")),
+                      "上不去水", "水上不去", "水压", "水流小", "出水小", "出水很小", "出水跟滴",
+                      "水跟滴", "滴似的", "水流细", "出水慢", "没水压")),
     ("水质", "fault", ("发黄", "黄水", "浑浊", "水浑", "锈水", "水质", "有杂质", "有沙子",
                       "是黄的", "黄的", "黄色的水", "黄汤", "发浑", "铁锈味", "锈味", "有锈",
                       "水黄", "有虫", "发白")),
@@ -432,7 +466,10 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     # charging where it must not be (楼道里充电) is a fault; a charger that will not charge is
     # told of the charger (充电桩 holds 充电)
     ("私充", "fault", ("充电",)),
-    ("充电", "word", ("充不了电", "充不进电", "充不上电")),
+    # a charger that will not charge is broken
+    ("坏", "fault", ("充不了电", "充不进电", "充不上电", "充不上", "充不进", "充不了",
+                    "扫码没反应", "扫不了码", "扫码不了", "刷不了", "刷不开", "刷卡没反应",
+                    "扫不了")),
     # fees and people
     ("收费", "fault", ("乱涨", "涨价", "涨了", "上涨", "乱收费", "乱收", "收费太贵", "太贵",
                       "收费高", "多收", "乱扣费", "扣费", "不退钱", "擅自涨")),
@@ -492,6 +529,8 @@ _RELATED_FAULTS = tuple(map(frozenset, (
     {"破", "爆", "漏"}, {"坏", "爆"}, {"松", "异响"},
     {"吵", "异响"}, {"松", "歪", "倒", "掉", "垂"}, {"脏", "扬尘"}, {"脏", "粪便", "臭"},
     {"裸露", "漏电"}, {"收费", "公示"},
+    # a thing without power does not work; things dumped lie in a heap
+    {"坏", "停电"}, {"乱倒", "满"},
 )))
 _KIND_OF = {name: "thing" if kind in ("noise", "pest") else kind for name, kind, _ in _CONCEPTS}
 _NOISY = frozenset(name for name, kind, _ in _CONCEPTS if kind == "noise")
@@ -533,8 +572,9 @@ _TITLES = ("奶奶|爷爷|大爷|大娘|大妈|阿姨|叔叔|大叔|伯伯|阿�
 _MARKS: tuple[tuple[str, re.Pattern[str], dict[str, int] | None], ...] = (
     ("side", re.compile(r"(?<![东西南北])(东北|东南|西北|西南|[东西南北])"
                         r"(?:大门|门|边|侧|面|头|角|段|区|出口|入口|口)"), None),
-    ("floor", re.compile(r"(楼顶|顶楼|天台|顶层)"), {"楼顶": -1, "顶楼": -1, "天台": -1,
-                                                  "顶层": -1}),  # the top floor, not 一楼
+    # the top floor or the roof, not 一楼 (楼顶 / 屋顶 / 天台 / 顶楼 are one)
+    ("floor", re.compile(r"(楼顶|顶楼|天台|顶层|屋顶|房顶)"),
+     {"楼顶": -1, "顶楼": -1, "天台": -1, "顶层": -1, "屋顶": -1, "房顶": -1}),
     ("door", re.compile(r"([前后正侧])(?:大门|门)"), {"前": 0, "正": 0, "后": 1, "侧": 2}),
     # the front or the back of a building (8栋前面 / 8栋后面)
     ("face", re.compile(r"(?:栋|幢|座|号楼|单元|楼)的?(?:(前|后)(?:面|边|头)|(背后))"),
@@ -546,7 +586,13 @@ _MARKS: tuple[tuple[str, re.Pattern[str], dict[str, int] | None], ...] = (
     ("deck", re.compile(r"(地下|地面|地上)(?=\s*(?:停车|车库))"),
      {"地下": 0, "地面": 1, "地上": 1}),
     # the flat above, the one below; not a direction (往楼下扔, 从楼上掉)
-    ("level", re.compile(r"(?<![往从到向朝])楼(上|下)"), {"上": 0, "下": 1}),
+    # (楼下 and 2栋下面 / 楼底下 are one: the foot of the building)
+    ("level", re.compile(r"(?<![往从到向朝])楼(上|下)|(?:栋|幢|座|号楼|楼)(?:的)?(?:(上)面|(下)面|(底)下)"),
+     {"上": 0, "下": 1, "底": 1}),
+    # the way into a garage or an estate is not the way out (车库出口 / 车库入口); a metro's
+    # exits are both (C口 / C出口), 出入口 either
+    ("way", re.compile(r"(?<![a-z铁站出全])(?<![a-z铁站出全]\s)(出口|入口|进口)"),
+     {"出口": 0, "入口": 1, "进口": 1}),
     ("end", re.compile(r"(?:巷|弄|胡同|村)(口|头)|街(口)|(?:巷|街|弄|胡同|村|路)(尾)"),
      {"口": 0, "头": 0, "尾": 1}),
     ("exit", re.compile(r"(?<![a-z])([a-z])\s*(?:号口|出口|入口|口|门)"), None),
@@ -619,6 +665,7 @@ _NOT_LANDMARK_NAME = re.compile(r"[门口边侧楼号栋幢单元层室区段头
 _NUMERALS = re.compile(r"[第0-9零〇一二两三四五六七八九十]+")
 _NAME_CHARS = re.compile(r"[\u4e00-\u9fff0-9a-z]*$")
 # Words before a place's name that are not part of it (我们住在阳光 + 小区, 与建设 + 路口).
+_NOT_ESTATE_NAME = re.compile(r"[0-9那这个]|老旧|整个|周边|附近|周围|本|各|全|新建|我|你|他|她")
 _NOT_NAME = frozenset("与 和 跟 及 同 住在 位于 就在 在 到 去 从 往 是 有 对面 旁边 附近 门口 "
                       "靠近 挨着 对着 临近 紧挨 楼下 楼上 隔壁 地下 "
                       "那家 这家 那个 这个 一个 一家 反映 投诉 举报 我们 我家 咱们 的 了".split())
@@ -669,6 +716,8 @@ class _Profile:
     roads: frozenset[str] = frozenset()
     estates: frozenset[str] = frozenset()
     landmarks: frozenset[tuple[str, str, str]] = frozenset()  # (family, kind, name)
+    text: str = ""  # as read (normalized), where and what
+    amounts: frozenset[str] = frozenset()  # 太多: too many of it, told in so many words
 
 
 def _cn_number(text: str) -> int | None:
@@ -745,6 +794,8 @@ class _Profiler:
         for part in (body, where):
             for m in _NUMBERED.finditer(part):
                 value = _cn_number(m.group(1))
+                if _KINDS[m.group(2)] == "floor" and _COUNTED.search(part, 0, m.start()):
+                    continue  # 加盖了一层 is a storey more, not the first floor
                 if value is not None:
                     numbers.setdefault(_KINDS[m.group(2)], set()).add(value)
             for m in _FLAT.finditer(part):
@@ -784,12 +835,13 @@ class _Profiler:
                 cut = cut.replace(named, " ")
         cut = _NUMBERED.sub(" ", cut)
         cut = re.sub(_CN_DIGIT_RUN, " ", cut)
-        for _, pattern, _ in _MARKS:
-            cut = pattern.sub(" ", cut)
+        for _, pattern, _ in _MARKS:  # a mark that names a thing (屋顶) keeps the thing
+            cut = pattern.sub(lambda m: m.group() if m.group() in _CONCEPT_OF else " ", cut)
         content: list[str] = []
         things: set[str] = set()
         faults: set[str] = set()
         told: set[str] = set()  # things a fault names (飞线 is a wire)
+        amounts: set[str] = set()  # 太多: too many of it, maybe
         at = 0
         last_thing: tuple[str, int] | None = None
         for m in [*_CONCEPT_WORDS.finditer(cut), None]:
@@ -813,6 +865,8 @@ class _Profiler:
                             name = f"{last_thing[0]}的{name}"
                     things.add(name)
                     last_thing = (name, m.end())
+                elif kind == "amount":
+                    amounts.add(name)
                 elif kind == "fault":
                     faults.add(name)
                     told.update(_FAULT_THINGS.get(name, ()))
@@ -826,12 +880,13 @@ class _Profiler:
         things -= {wide for thing in things for wide in _wider_ones(thing)}
         if not faults and things & _NOISY:
             faults.add("吵")
-        implied = {_PRESENCE[thing] for thing in things if thing in _PRESENCE}
+        implied = {_PRESENCE[thing] for thing in things if thing in _PRESENCE} | amounts
         return _Profile({k: frozenset(v) for k, v in numbers.items()},
                         frozenset(roads | estates), tuple(content), frozenset(things),
                         frozenset(faults), frozenset(implied - faults),
                         {k: frozenset(v) for k, v in marks.items()}, frozenset(roads),
-                        frozenset(estates), frozenset(landmarks))
+                        frozenset(estates), frozenset(landmarks), f"{body} {where}",
+                        frozenset(amounts))
 
     def _anchors(self, part: str, roads: set[str], estates: set[str],
                  landmarks: set[tuple[str, str, str]]) -> None:
@@ -861,6 +916,12 @@ class _Profiler:
                     roads.add(name + word)
             elif not _NOT_ESTATES.search(name + word):
                 estates.add(name + word)
+        # X小区 that find_locations leaves out (南苑小区: a side word starts its name)
+        for m in re.finditer(r"小区|社区", part):
+            name = self._name(_NAME_CHARS.search(part, 0, m.start()).group())
+            if (len(name) >= 2 and not _NOT_ESTATE_NAME.search(name)
+                    and not _CONCEPT_WORDS.search(name)):
+                estates.add(name)
         for m in _JUNCTION.finditer(part):
             name = _unfilled(m.group(1))
             if len(name) >= 2 and not _NOT_ROADS.search(name) and not _ANCHOR.search(name):
@@ -950,6 +1011,25 @@ def _unfilled(name: str) -> str:
     return _FILLERS.sub("", name) or name
 
 
+_PLACE_STEM = re.compile(rf"^(.{{2,}}?)(?:{_ROAD_ENDS}|{_ESTATE_ENDS}|小区|花园|家园|新村|村|里|城|庄)$")
+
+
+def _another_kind_of_place(a: _Profile, b: _Profile) -> bool:
+    """A road or an estate of one report whose name the other gives to another kind of place
+    (明月路 / 明月里, 东风路 / 东风村): one name, two places."""
+    for name in a.places:
+        m = _PLACE_STEM.match(name)
+        if not m or name not in a.text.replace(" ", "") or name in b.text.replace(" ", ""):
+            continue  # a road read off a junction (路平安街口: 平安路) is not written so
+        stem = m.group(1)
+        rest = name[len(stem):]
+        # not 街道 (the office), 城管, 里面
+        for other in re.finditer(re.escape(stem) + r"\s*(.)(?!道|管|面|头|边|的)", b.text):
+            if other.group(1) in _PLACE_ENDS and other.group(1) != rest[0]:
+                return True
+    return False
+
+
 def _conflicting_numbers(a: _Profile, b: _Profile) -> bool:
     return any(kind in b.numbers and not values & b.numbers[kind]
                for kind, values in a.numbers.items()) or any(
@@ -1032,7 +1112,10 @@ def _problem_score(a: _Profile, b: _Profile) -> float:
     of them names) lifts it to AGREED (垃圾分类点很臭 / 垃圾站味道太大)."""
     score = _content_similarity(a.content, b.content)
     things_clash = bool(a.things and b.things and not _things_agree(a.things, b.things))
-    if things_clash or _faults_clash(a.faults, b.faults):
+    # too many of a thing, told in so many words (蚊虫太多), agrees with a plague (成灾)
+    faults_clash = _faults_clash(a.faults, b.faults) and not (
+        a.faults & b.amounts or b.faults & a.amounts)
+    if things_clash or faults_clash:
         return score * CLASH
     if (a.faults | a.implied) & (b.faults | b.implied):
         if _things_agree(a.things, b.things):
@@ -1078,7 +1161,8 @@ class DuplicateFinder:
         named = bool(a.places and b.places)
         if named and not any(
             self._profiler.same_place(p, q) for p in a.places for q in b.places
-        ) or self._profiler.two_places(a, b):
+        ) or self._profiler.two_places(a, b) or _another_kind_of_place(a, b) \
+                or _another_kind_of_place(b, a):
             return 0.0
         named = named or bool(a.landmarks and b.landmarks)
         score = _problem_score(a, b)

@@ -23,7 +23,7 @@ from intents import Classifier
 DATA = Path(__file__).resolve().parent.parent / "data"
 PAIRS = (DATA / "dup_pairs.jsonl", DATA / "dup_pairs_holdout2.jsonl",
          DATA / "dup_pairs_holdout3.jsonl", DATA / "dup_pairs_holdout4.jsonl",
-         DATA / "dup_pairs_holdout5.jsonl")
+         DATA / "dup_pairs_holdout5.jsonl", DATA / "dup_pairs_holdout6.jsonl")
 NOW = datetime(2025, 5, 20, 9, 0, tzinfo=UTC)
 
 
@@ -73,7 +73,7 @@ def test_the_labelled_set_is_balanced_and_hard(pairs: list[dict]) -> None:
     negatives = [p for p in pairs if not p["same"]]
     assert len(negatives) >= 50 and len(pairs) - len(negatives) >= 50
     assert {p["split"] for p in pairs} == {"tune", "holdout", "holdout2", "holdout3", "holdout4",
-                                           "holdout5"}
+                                           "holdout5", "holdout6"}
     assert sum(p["split"] == "holdout2" for p in pairs) >= 60
     holdout3 = [p for p in pairs if p["split"] == "holdout3"]
     assert len(holdout3) >= 70 and abs(2 * sum(p["same"] for p in holdout3) - len(holdout3)) <= 2
@@ -84,12 +84,16 @@ def test_duplicate_precision_and_recall(finder: DuplicateFinder, pairs: list[dic
     (things and faults) was built on `tune` and `holdout`, a round on the errors of `holdout2`,
     the next (a broader table of things and fault families) on the first four splits, the
     next (where a report is: places, landmarks, sides, people; pests, typos) on five, and the
-    last (one place told two ways is one place; junctions, front and back, across the road;
-    more residents' words) on all six, so every split here is seen and must meet the targets.
-    The next blind batch, `holdout6`, is the honest estimate: measured outside this suite, and
-    deliberately not loaded here."""
+    round after (one place told two ways is one place; junctions, front and back, across the
+    road; more residents' words) on six, and the last (a mark vetoes only what it excludes:
+    楼下 / 下面, the roof told three ways, way in / way out; words for full, trapped, sunk,
+    smashed, shouting, chargers that will not charge; one name given to two kinds of place) on
+    all seven, so every split here is seen and must meet the targets. The next blind batch,
+    `holdout7`, is the honest estimate: measured outside this suite, and deliberately not
+    loaded here."""
     figures = {}
-    for split in ("tune", "holdout", "holdout2", "holdout3", "holdout4", "holdout5", "all"):
+    for split in ("tune", "holdout", "holdout2", "holdout3", "holdout4", "holdout5",
+                  "holdout6", "all"):
         rows = [p for p in pairs if split in ("all", p["split"])]
         figures[split] = _measure(finder, rows)
         p, r, tp, fp, fn = figures[split]
@@ -97,9 +101,11 @@ def test_duplicate_precision_and_recall(finder: DuplicateFinder, pairs: list[dic
               f"(tp {tp} fp {fp} fn {fn}, threshold {THRESHOLD})")
     # holdout3 missed both targets when first measured, unseen (0.903 / 0.778: tp 28, fp 3,
     # fn 8 of 73), holdout4 too (0.760 / 0.760: tp 38, fp 12, fn 12 of 115), and holdout5
-    # (0.867 / 0.765: tp 39, fp 6, fn 12 of 111); the rounds that followed were tuned on them,
-    # so they are held to the targets like the rest.
-    for split in ("tune", "holdout", "holdout2", "holdout3", "holdout4", "holdout5", "all"):
+    # (0.867 / 0.765: tp 39, fp 6, fn 12 of 111), and holdout6 (0.925 / 0.740: tp 37, fp 3,
+    # fn 13 of 110); the rounds that followed were tuned on them, so they are held to the
+    # targets like the rest.
+    for split in ("tune", "holdout", "holdout2", "holdout3", "holdout4", "holdout5",
+                  "holdout6", "all"):
         precision, recall = figures[split][:2]
         assert precision >= 0.95 and recall >= 0.8, split
 
@@ -289,6 +295,14 @@ def test_the_same_problem_in_other_words_merges(
         ("春晖苑地库顶上漏水", "春晖苑地库入口一下雨就倒灌积水"),
         # two junction partners are roads whatever jieba makes of them; 迷路 is no road
         ("团结路和兴路口红绿灯坏了", "团结路长乐路口红绿灯坏了"),
+        # marks of one kind that exclude each other: the way in and the way out, the flat above
+        # and the one below; one name given to a road and to a lane estate
+        ("阳光花园车库出口积水了", "阳光花园车库入口积水了"),
+        ("翠湖苑8栋楼上漏水", "翠湖苑8栋楼下漏水"),
+        ("青竹里垃圾没人清运", "青竹路垃圾没人清运"),
+        ("东风村路灯不亮", "东风路路灯不亮"),
+        # the roof is not the ground floor; a storey built on top is no floor number
+        ("长乐街9号屋顶漏水", "长乐街9号一楼漏水"),
     ],
 )
 def test_two_spots_never_merge(finder: DuplicateFinder, a: str, b: str) -> None:
@@ -362,6 +376,24 @@ def test_two_spots_never_merge(finder: DuplicateFinder, a: str, b: str) -> None:
         ("春晖苑地库漏水", "春晖苑地下车库顶上滴水"),
         ("银杏路3号楼门口的树被台风吹断了", "银杏路三号楼前那棵树刮倒了"),
         ("1号楼前面路灯不亮", "1号楼门口路灯不亮"),  # one report's side adds detail
+        # compatible marks: the foot of a building, the roof three ways, 北门 / 北大门, an
+        # exit's letter with and without 出
+        ("碧水湾7栋楼下堆了一堆旧家具", "碧水湾七栋下面有人乱扔柜子"),
+        ("东兴街8号楼顶加盖了一层", "东兴街8号天台违章搭建"),
+        ("幸福里12号屋顶漏雨", "幸福里12号楼顶渗水"),
+        ("白鹭湾北门垃圾箱装不下了", "白鹭湾北大门垃圾筒塞满了"),
+        ("学府路地铁站B口地砖松了", "学府路地铁B出口地砖翘起来了"),
+        # residents' words: trapped, smashed, sunk, welling up, chasing, shouting, a charger
+        # that will not charge, too many mosquitoes, an estate find_locations leaves out
+        ("金桥苑3号楼电梯困人", "金桥苑三号楼电梯卡在半中间，里头有人"),
+        ("望江路公交站候车棚玻璃裂了", "望江路站台玻璃让人砸烂了"),
+        ("幸福路人行道凹下去一块", "幸福路人行道塌陷了"),
+        ("丽景园6栋门口化粪池满溢", "丽景园6栋门口粪池往外冒"),
+        ("光明里那条黄狗见人就追", "光明里有只黄狗追着人咬"),
+        ("人民路夜宵摊天天划拳到半夜", "人民路夜宵摊半夜大声喧哗"),
+        ("文华苑9幢充电桩充不上电", "文华苑九栋充电站刷卡没反应"),
+        ("荷塘小区河边蚊子太多", "荷塘小区河边蚊虫成灾"),
+        ("北苑小区2栋路灯不亮", "北苑小区二栋那盏路灯坏了"),
     ],
 )
 def test_one_spot_in_other_words_merges(finder: DuplicateFinder, a: str, b: str) -> None:
