@@ -394,6 +394,9 @@ def test_two_spots_never_merge(finder: DuplicateFinder, a: str, b: str) -> None:
         ("文华苑9幢充电桩充不上电", "文华苑九栋充电站刷卡没反应"),
         ("荷塘小区河边蚊子太多", "荷塘小区河边蚊虫成灾"),
         ("北苑小区2栋路灯不亮", "北苑小区二栋那盏路灯坏了"),
+        ("城南苑5栋电梯把人关在电梯里了", "城南苑五号楼电梯困人"),
+        ("明湖小区楼下有人发酒疯", "明湖小区楼下半夜有人大吵大闹"),
+        ("桂园路公交亭玻璃碎掉了", "桂园路候车亭玻璃破碎"),
     ],
 )
 def test_one_spot_in_other_words_merges(finder: DuplicateFinder, a: str, b: str) -> None:
