@@ -37,8 +37,14 @@ word). It is seen now: the next round (a mark vetoes only what it excludes: 楼�
 way out; one name given to two kinds of place, 明月路 / 明月里; parking is of cars; words for full,
 trapped, sunk, smashed, shouting, chargers that will not charge, septic tanks, too many
 mosquitoes) was read against and tuned on all seven files, which all read 1.000 again and say
-little. `holdout7`, written blind during that round, is the next honest batch; it is not in
-PAIRS until it has been measured once.
+little. `holdout7` (tests/data/dup_pairs_holdout7.jsonl, 115 pairs), written blind during that round,
+was measured once after it: precision 0.929, recall 0.765 (3 wrong merges: rats and termites at
+one building, a shelter's roof and the stop's sign, two abandoned vehicles; 12 misses, words for
+one thing the table lacked: 树枝 / 梧桐粗枝, 漫步机 / 太空漫步机, 涂鸦 / 喷油漆字, a leak reported
+from the flat above and the flat below). Four blind batches in a row: precision 0.760, 0.867,
+0.925, 0.929; recall 0.760, 0.765, 0.740, 0.765. Each round fixes what it is shown and new
+wording keeps arriving: recall on unseen reports is held near 0.76 by the word table itself.
+Every file is seen now; the next round needs a new blind batch first.
 """
 
 from __future__ import annotations
@@ -57,8 +63,10 @@ from handlers.dedup import THRESHOLD, DuplicateFinder  # noqa: E402
 DATA = ROOT / "tests" / "data"
 PAIRS = (DATA / "dup_pairs.jsonl", DATA / "dup_pairs_holdout2.jsonl",
          DATA / "dup_pairs_holdout3.jsonl", DATA / "dup_pairs_holdout4.jsonl",
-         DATA / "dup_pairs_holdout5.jsonl", DATA / "dup_pairs_holdout6.jsonl")
-SPLITS = ("tune", "holdout", "holdout2", "holdout3", "holdout4", "holdout5", "holdout6")
+         DATA / "dup_pairs_holdout5.jsonl", DATA / "dup_pairs_holdout6.jsonl",
+         DATA / "dup_pairs_holdout7.jsonl")
+SPLITS = ("tune", "holdout", "holdout2", "holdout3", "holdout4", "holdout5", "holdout6",
+          "holdout7")
 
 
 @dataclass(frozen=True)
