@@ -9,7 +9,7 @@ change that caused it; the only thing an adapter sends itself is the answer to a
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
@@ -117,6 +117,11 @@ async def handle(event: Incoming, services: Services) -> Handled:
     """Process one update exactly once: its changes, the conversation state and the outbox
     rows they cause are committed together, with the update id.
 
+    A refusal (`TicketError`: 工单 #42 已办结，不能再接单) undoes everything the update had
+    written and is told to the person in a transaction of its own (`_refuse`): a refused
+    request is rare, so it pays for its second transaction and every other update is spared a
+    savepoint around its handler.
+
     Raises `Unavailable` when the database cannot take the update (nothing was written, so a
     redelivery is processed). Any other failure is logged and answered with an apology, and
     the update is recorded, so one bad update cannot block the ones after it.
@@ -126,22 +131,19 @@ async def handle(event: Incoming, services: Services) -> Handled:
     now = services.clock()
     try:
         try:
+            turn: Turn | None = None
+            before = State()
             async with services.sessionmaker() as session, session.begin():
-                if not await updates.first_time(session, event.update_id, now):
+                turn = await _turn(session, event, services, now)
+                if turn is None:
                     return Handled()
-                person = await person_for(session, event.sender, now,
-                                          admin_ids=services.config.admin_ids)
-                # Staff work in groups keeps no conversation: prompts are answered by replying.
-                key = (event.chat_id, event.sender.id)
-                state = await conversation.load(session, *key) if event.is_private else State()
-                before = conversation.snapshot(state)
-                turn = Turn(session, services, event, person, now, state)
-                handled = await _act(turn, resident.on_private if event.is_private
-                                     else staff.on_group)
-                # Most updates leave the conversation where it was (a report filed at once, a
-                # status query): nothing to write.
-                if event.is_private and turn.state != before:
-                    await conversation.save(session, *key, turn.state, now)
+                before = conversation.snapshot(turn.state)
+                handled = await (resident.on_private if event.is_private
+                                 else staff.on_group)(turn)
+                await _save_state(turn, before)
+        except TicketError as refusal:
+            assert turn is not None
+            handled = await _refuse(event, services, now, refusal, turn.state, before)
         except Exception as exc:
             if _database_away(exc):
                 raise Unavailable(str(exc)) from exc
@@ -156,19 +158,42 @@ async def handle(event: Incoming, services: Services) -> Handled:
     return handled
 
 
-async def _act(turn: Turn, handler: Callable[[Turn], Awaitable[Handled]]) -> Handled:
-    """Run the handler; a refusal (`TicketError`: 工单 #42 已办结，不能再接单) undoes what the
-    handler had written and is told to the person, as an alert for a pressed button."""
-    try:
-        async with turn.session.begin_nested():
-            return await handler(turn)
-    except TicketError as refusal:
-        if turn.event.kind == "callback":
-            return Handled(str(refusal), callback_alert=True)
-        # The rollback expired what the handler had changed; reload before reading the sender.
-        await turn.session.refresh(turn.person)
-        await turn.say(escape(str(refusal)))
-        return Handled()
+async def _turn(session: AsyncSession, event: Incoming, services: Services,
+                now: datetime, state: State | None = None) -> Turn | None:
+    """The update recorded, its sender and conversation state loaded; None: seen before."""
+    if not await updates.first_time(session, event.update_id, now):
+        return None
+    person = await person_for(session, event.sender, now, admin_ids=services.config.admin_ids)
+    # Staff work in groups keeps no conversation: prompts are answered by replying.
+    if state is None:
+        state = (await conversation.load(session, event.chat_id, event.sender.id)
+                 if event.is_private else State())
+    return Turn(session, services, event, person, now, state)
+
+
+async def _save_state(turn: Turn, before: State) -> None:
+    # Most updates leave the conversation where it was (a report filed at once, a status
+    # query): nothing to write.
+    if turn.event.is_private and turn.state != before:
+        await conversation.save(turn.session, turn.event.chat_id, turn.event.sender.id,
+                                turn.state, turn.now)
+
+
+async def _refuse(event: Incoming, services: Services, now: datetime, refusal: TicketError,
+                  state: State, before: State) -> Handled:
+    """The update's transaction was rolled back: record it, keep where the conversation
+    went, and tell the person why (as an alert for a pressed button)."""
+    async with services.sessionmaker() as session, session.begin():
+        turn = await _turn(session, event, services, now, state)
+        if turn is None:  # another process took the update meanwhile
+            return Handled()
+        if event.kind != "callback":
+            await turn.say(escape(str(refusal)))
+        await _save_state(turn, before)
+    services.wake_outbox()
+    if event.kind == "callback":
+        return Handled(str(refusal), callback_alert=True)
+    return Handled()
 
 
 async def _apologise(event: Incoming, services: Services, now: datetime) -> None:
