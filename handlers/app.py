@@ -172,8 +172,8 @@ async def _turn(session: AsyncSession, event: Incoming, services: Services,
 
 
 async def _save_state(turn: Turn, before: State) -> None:
-    # Most updates leave the conversation where it was (a report filed at once, a status
-    # query): nothing to write.
+    # Written only when the update changed it (every private message does today: the state
+    # counts the sender's messages this minute for the flood limit).
     if turn.event.is_private and turn.state != before:
         await conversation.save(turn.session, turn.event.chat_id, turn.event.sender.id,
                                 turn.state, turn.now)
