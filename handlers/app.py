@@ -131,26 +131,26 @@ async def handle(event: Incoming, services: Services) -> Handled:
     now = services.clock()
     try:
         try:
-            turn: Turn | None = None
-            before = State()
+            refused: tuple[TicketError, State, State] | None = None
             async with services.sessionmaker() as session, session.begin():
                 turn = await _turn(session, event, services, now)
                 if turn is None:
                     return Handled()
                 before = conversation.snapshot(turn.state)
-                handled = await (resident.on_private if event.is_private
-                                 else staff.on_group)(turn)
+                try:
+                    handled = await (resident.on_private if event.is_private
+                                     else staff.on_group)(turn)
+                except TicketError as refusal:
+                    refused = (refusal, before, turn.state)
+                    raise
                 await _save_state(turn, before)
-        except TicketError as refusal:
-            assert turn is not None
-            handled = await _refuse(event, services, now, refusal, turn.state, before)
-        except Exception as exc:
-            if _database_away(exc):
-                raise Unavailable(str(exc)) from exc
-            raise
-    except Unavailable:
-        raise
-    except Exception:
+        except TicketError:
+            if refused is None:  # not the handler's refusal: a failure like any other
+                raise
+            handled = await _refuse(event, services, now, *refused)
+    except Exception as exc:
+        if _database_away(exc):
+            raise Unavailable(str(exc)) from exc
         log.exception("update %s failed (kind %s)", event.update_id, event.kind)
         await _apologise(event, services, now)
         return Handled(SORRY if event.kind == "callback" else None)
@@ -159,15 +159,14 @@ async def handle(event: Incoming, services: Services) -> Handled:
 
 
 async def _turn(session: AsyncSession, event: Incoming, services: Services,
-                now: datetime, state: State | None = None) -> Turn | None:
+                now: datetime) -> Turn | None:
     """The update recorded, its sender and conversation state loaded; None: seen before."""
     if not await updates.first_time(session, event.update_id, now):
         return None
     person = await person_for(session, event.sender, now, admin_ids=services.config.admin_ids)
     # Staff work in groups keeps no conversation: prompts are answered by replying.
-    if state is None:
-        state = (await conversation.load(session, event.chat_id, event.sender.id)
-                 if event.is_private else State())
+    state = (await conversation.load(session, event.chat_id, event.sender.id)
+             if event.is_private else State())
     return Turn(session, services, event, person, now, state)
 
 
@@ -180,17 +179,19 @@ async def _save_state(turn: Turn, before: State) -> None:
 
 
 async def _refuse(event: Incoming, services: Services, now: datetime, refusal: TicketError,
-                  state: State, before: State) -> Handled:
-    """The update's transaction was rolled back: record it, keep where the conversation
-    went, and tell the person why (as an alert for a pressed button)."""
+                  before: State, after: State) -> Handled:
+    """The update's transaction was rolled back: record it, keep where the handler took the
+    conversation (`before` → `after`) unless another process moved it meanwhile, and tell the
+    person why (as an alert for a pressed button)."""
     async with services.sessionmaker() as session, session.begin():
-        turn = await _turn(session, event, services, now, state)
+        turn = await _turn(session, event, services, now)
         if turn is None:  # another process took the update meanwhile
             return Handled()
+        if turn.state == before:
+            turn.state = after
         if event.kind != "callback":
             await turn.say(escape(str(refusal)))
         await _save_state(turn, before)
-    services.wake_outbox()
     if event.kind == "callback":
         return Handled(str(refusal), callback_alert=True)
     return Handled()
