@@ -195,7 +195,8 @@ class FakeBotAPI:
                 if isinstance(value, str):
                     raw[key] = value
                 else:  # an uploaded file: its bytes, for tests to look at
-                    raw[key] = value.file.read()
+                    with value.file:  # aiohttp's temporary file, closed once read
+                        raw[key] = value.file.read()
         params: dict[str, Any] = {}
         for key, value in raw.items():
             if isinstance(value, str) and key in _INT_PARAMS and value.lstrip("-").isdigit():
