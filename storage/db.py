@@ -17,9 +17,14 @@ the statement itself (about a quarter of an update's CPU, `bench/pipeline.py`): 
 on a local file takes microseconds unless it has to wait for another connection's lock. So the
 connection's own busy timeout is 0 and `_OneTrip` runs each statement (and COMMIT, ROLLBACK) at
 once; when SQLite answers "database is locked" it runs it again in the connection's thread with
-the configured busy timeout, so the waiting never blocks the loop. A statement that failed with
-SQLITE_BUSY changed nothing, so running it again is safe; `executemany` always goes to the
-thread (a lock met half-way would leave part of it done).
+the configured busy timeout, so waiting for a lock never blocks the loop. Running it again is
+safe because with WAL and `BEGIN IMMEDIATE` only BEGIN meets another writer's lock, and a BEGIN
+that failed began nothing; `executemany` always goes to the thread (a lock met half-way would
+leave part of it done). What this trades: everything else SQLite does now runs on the loop's
+thread too: long read-only queries (statistics) and, every 1,000 WAL pages, the automatic
+checkpoint that a COMMIT runs, with its fsync. On a bot's small, cached database these take
+milliseconds; moving COMMIT to the thread cost up to 0.5 ms of CPU per update when tried, so it is
+not done.
 
 `sqlite_connections` caps SQLite's pool (default: SQLAlchemy's). One connection makes sessions
 queue in the pool instead of in SQLite's busy handler, which sleeps; but a session opened while
@@ -156,9 +161,11 @@ def alembic_config() -> Any:
 class _OneTripConnection(aiosqlite.Connection):
     """aiosqlite's connection, its statements run at once and only waits for a lock sent to
     its thread (see the module's docstring). The sqlite3 connection is used by one thread at
-    a time: the loop's, or the worker's while the loop awaits it."""
+    a time: the loop's, or the worker's while the loop awaits it; while anything of the
+    connection is in the worker's queue, everything after it goes there too, in order."""
 
     busy_timeout_ms = 0  # how long a statement that met a lock waits for it, in the thread
+    _queued = 0  # calls of this connection in the worker's queue
 
     def cursor(self) -> _OneTrip:  # type: ignore[override]
         return _OneTrip(self)
@@ -172,15 +179,19 @@ class _OneTripConnection(aiosqlite.Connection):
     async def run(self, work: Callable[[], _T], *, wait_only: bool = False) -> _T:
         """`work()` on the loop's thread; if SQLite answers that the database is locked, again
         in the connection's thread, waiting up to the busy timeout for the lock there."""
-        if self._conn is None:
+        if self._connection is None:
             raise ValueError("Connection closed")
-        if not wait_only:
+        if not wait_only and not self._queued:
             try:
                 return work()
             except sqlite3.OperationalError as exc:
-                if not _locked(exc):
+                if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:
                     raise
-        return await self._execute(self._waiting, work)
+        self._queued += 1
+        try:
+            return await self._execute(self._waiting, work)
+        finally:
+            self._queued -= 1
 
     def _waiting(self, work: Callable[[], _T]) -> _T:
         self._conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_ms)}")
@@ -188,14 +199,6 @@ class _OneTripConnection(aiosqlite.Connection):
             return work()
         finally:
             self._conn.execute("PRAGMA busy_timeout=0")
-
-
-def _locked(exc: sqlite3.OperationalError) -> bool:
-    """SQLITE_BUSY or SQLITE_LOCKED: another connection holds what the statement needs."""
-    code = getattr(exc, "sqlite_errorcode", None)
-    if code is not None:
-        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
-    return "locked" in str(exc)
 
 
 class _OneTrip:
