@@ -61,6 +61,15 @@ Related faults lift the score of one thing, not of one spot (a garage leaking fr
 is not one flooding at its ramp). Residents type with pinyin: a homophone of a thing's name is
 read as that thing (路等 / 路灯, 拉圾 / 垃圾) unless it is a word of its own; Traditional text
 is converted.
+
+Words the table does not know. The table cannot hold every resident's word, and each blind
+batch brought new ones (recall held near 0.75 by the table itself), so a word it lacks is read
+by the character that ends it, the head of a Chinese compound (粗枝 / 侧枝 are branches, 顶棚 a
+shelter or a shed, 砖墙 a wall; `_HEADS`): such a guessed thing may agree with the thing the
+other report names (a report naming 下水道 in passing and 那面墙 is about the wall the other
+names), and lifts related faults of one thing; a report that names no known thing, whose
+unknown word ends as other things do than the one the other report names, is about another
+thing (顶棚坏了 / 电子站牌坏了).
 """
 
 from __future__ import annotations
@@ -559,6 +568,28 @@ _THING_WORD = re.compile("|".join(sorted(
      if any(kind in ("thing", "noise", "pest") for _, kind in names)), key=len, reverse=True)))
 _GENERIC_PLACE = re.compile(r"(?:小区|社区)$")
 
+# A word the table does not know is often a compound whose last character says what it is (粗枝,
+# 梧桐枝: branches; 顶棚: a shelter or a shed; 铁皮墙: a wall). The characters that end the
+# names of things and end at least three of their words are such heads; each stands for the
+# things whose name it ends. Not a suffix (子, 头, 儿), nor one that ends everyday words that are
+# no object or another one (知道 / 人行道, 手机 / 司机, 城管, 空气 / 生气, 等车, 脚踏板, 泳池,
+# 这一带, 仓库).
+def _heads() -> dict[str, frozenset[str]]:
+    ending: dict[str, int] = {}
+    for name, kind, words in _CONCEPTS:
+        if kind in ("thing", "pest"):
+            for word in {name, *words}:
+                ending[word[-1]] = ending.get(word[-1], 0) + 1
+    heads: dict[str, set[str]] = {}
+    for name, kind, _ in _CONCEPTS:
+        if kind in ("thing", "pest") and ending[name[-1]] >= 3 and name[-1] not in _NOT_HEADS:
+            heads.setdefault(name[-1], set()).add(name)
+    return {head: frozenset(names) for head, names in heads.items()}
+
+
+_NOT_HEADS = frozenset("子头儿圾费施位贩架门道线机管气车板器站池表带库")
+_HEADS = _heads()
+
 # --- Where, beyond numbers: two reports are one problem only at one spot. Marks of a spot
 # that contradict each other (kind, pattern, value of each group): a side of a place (东门 /
 # 西边), a front or back door, left or right, the two ends of a lane (巷口 / 巷尾), the letter of
@@ -722,6 +753,10 @@ class _Profile:
     landmarks: frozenset[tuple[str, str, str]] = frozenset()  # (family, kind, name)
     text: str = ""  # as read (normalized), where and what
     amounts: frozenset[str] = frozenset()  # 太多: too many of it, told in so many words
+    # things guessed from words the table does not know, by the character that ends them (粗枝
+    # is a branch, 顶棚 a shelter or a shed): they may agree with the other report's things,
+    # they never contradict them
+    guessed: frozenset[str] = frozenset()
 
 
 def _cn_number(text: str) -> int | None:
@@ -846,12 +881,16 @@ class _Profiler:
         faults: set[str] = set()
         told: set[str] = set()  # things a fault names (飞线 is a wire)
         amounts: set[str] = set()  # 太多: too many of it, maybe
+        guessed: set[str] = set()  # things of words the table does not know (粗枝)
         at = 0
         last_thing: tuple[str, int] | None = None
         for m in [*_CONCEPT_WORDS.finditer(cut), None]:
             rest = cut[at: m.start() if m else len(cut)]
-            content += [t for t in self._tokens(rest)
-                        if t not in _STOPWORDS and _WORD.search(t) and not t.isdigit()]
+            unknown = [t for t in self._tokens(rest)
+                       if t not in _STOPWORDS and _WORD.search(t) and not t.isdigit()]
+            content += unknown
+            for word in unknown:
+                guessed |= _HEADS.get(word[-1], frozenset())
             if m is None:
                 break
             for name, kind in _CONCEPT_OF[m.group()]:
@@ -890,7 +929,7 @@ class _Profiler:
                         frozenset(faults), frozenset(implied - faults),
                         {k: frozenset(v) for k, v in marks.items()}, frozenset(roads),
                         frozenset(estates), frozenset(landmarks), f"{body} {where}",
-                        frozenset(amounts))
+                        frozenset(amounts), frozenset(guessed - things))
 
     def _anchors(self, part: str, roads: set[str], estates: set[str],
                  landmarks: set[tuple[str, str, str]]) -> None:
@@ -1110,23 +1149,33 @@ def _things_agree(a: frozenset[str], b: frozenset[str]) -> bool:
     return any(_covers(x, y) or _covers(y, x) for x in a for y in b)
 
 
+def _guess_differs(a: _Profile, b: _Profile) -> bool:
+    """One report names no thing the table knows, but a word of it ends as other things do than
+    the one the other report names (顶棚 is a shelter or a shed, not a sign)."""
+    return any(not x.things and x.guessed and y.things and not _things_agree(x.guessed, y.things)
+               for x, y in ((a, b), (b, a)))
+
+
 def _problem_score(a: _Profile, b: _Profile) -> float:
     """The words compared (`_content_similarity`), then the problem itself: two different things
     or two different faults halve it; the same fault of the same thing (or of a thing only one
     of them names) lifts it to AGREED (垃圾分类点很臭 / 垃圾站味道太大)."""
     score = _content_similarity(a.content, b.content)
-    things_clash = bool(a.things and b.things and not _things_agree(a.things, b.things))
+    # a thing guessed from an unknown word (墙 of 那面墙) may be the one the other names
+    said_a, said_b = a.things | a.guessed, b.things | b.guessed
+    things_clash = bool(a.things and b.things and not _things_agree(said_a, said_b)
+                        or _guess_differs(a, b))
     # too many of a thing, told in so many words (蚊虫太多), agrees with a plague (成灾)
     faults_clash = _faults_clash(a.faults, b.faults) and not (
         a.faults & b.amounts or b.faults & a.amounts)
     if things_clash or faults_clash:
         return score * CLASH
     if (a.faults | a.implied) & (b.faults | b.implied):
-        if _things_agree(a.things, b.things):
+        if _things_agree(said_a, said_b):
             return max(score, AGREED)
         if not (a.things and b.things):
             return max(score, AGREED_FAULT)
-    elif a.faults and b.faults and _things_agree(a.things - _SPOTS, b.things - _SPOTS):
+    elif a.faults and b.faults and _things_agree(said_a - _SPOTS, said_b - _SPOTS):
         # related faults of one thing; not of one spot (a garage leaking from its ceiling is
         # not one flooding at its ramp)
         return max(score, RELATED)
