@@ -545,6 +545,11 @@ _RELATED_FAULTS = tuple(map(frozenset, (
     # a thing without power does not work; things dumped lie in a heap
     {"坏", "停电"}, {"乱倒", "满"},
 )))
+# Broken (坏) is what any damage of a thing is called by one who does not describe it: a report
+# saying no more than that agrees with one that tells how (漫步机坏了 / 踏板掉了: a part fallen
+# off, leaning, knocked over, creaking). One that tells how itself is compared by how. Loose
+# (松) is left out: a loose rail and one broken through (护栏锈断了) were two.
+_DAMAGE = frozenset({"掉", "歪", "倒", "异响"})
 _KIND_OF = {name: "thing" if kind in ("noise", "pest") else kind for name, kind, _ in _CONCEPTS}
 _NOISY = frozenset(name for name, kind, _ in _CONCEPTS if kind == "noise")
 # 电梯按钮 is the lift's button; 楼道墙上 is no wall of the stairwell's, only where it is
@@ -1119,6 +1124,8 @@ def _content_similarity(a: Sequence[str], b: Sequence[str]) -> float:
 
 def _faults_clash(a: frozenset[str], b: frozenset[str]) -> bool:
     if not a or not b or a & b:
+        return False
+    if a == {"坏"} and b & _DAMAGE or b == {"坏"} and a & _DAMAGE:
         return False
     return not any(a & related and b & related for related in _RELATED_FAULTS)
 

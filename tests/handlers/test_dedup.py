@@ -518,3 +518,32 @@ def test_an_unknown_word_guessed_as_another_thing_does_not_merge(
 @pytest.mark.parametrize("word", ["知道", "司机", "城管", "空气", "等车", "这一带", "仓库", "杯子"])
 def test_everyday_words_are_no_guessed_thing(finder: DuplicateFinder, word: str) -> None:
     assert not finder._profile(f"和平里有人说{word}", None).guessed
+
+
+# --- broken, and how: a report saying only 坏 agrees with one telling what broke ------------
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        (("绿洲花园7栋门口的秋千坏了", "绿洲花园7栋"),
+         ("绿洲花园七栋门口秋千的座板掉下来了", "绿洲花园七栋"), True),
+        (("建设路口那根路灯坏了", "建设路口"), ("建设路口的路灯杆被车撞倒了", "建设路口"), True),
+        (("翠苑小区东门的道闸坏了", "翠苑小区东门"),
+         ("翠苑小区东门道闸一抬就咯吱咯吱响", "翠苑小区东门"), True),
+        # not a fault that is no damage, not another building, not another thing
+        (("绿洲花园7栋门口的秋千坏了", "绿洲花园7栋"),
+         ("绿洲花园7栋门口秋千上全是鸟粪", "绿洲花园7栋"), False),
+        (("绿洲花园7栋门口的秋千坏了", "绿洲花园7栋"),
+         ("绿洲花园9栋门口秋千的座板掉下来了", "绿洲花园9栋"), False),
+        (("建设路口那根路灯坏了", "建设路口"), ("建设路口的路灯白天一直亮着", "建设路口"), False),
+        (("翠苑小区东门的道闸坏了", "翠苑小区东门"),
+         ("翠苑小区东门道闸旁边的护栏松了", "翠苑小区东门"), False),
+        # loose is not broken: a rusty wobbling rail and a broken one stay two
+        (("翠苑小区护栏生锈了一碰就晃", "翠苑小区"), ("翠苑小区护栏坏了", "翠苑小区"), False),
+    ],
+)
+def test_broken_agrees_with_the_damage_told(
+    finder: DuplicateFinder, a: tuple[str, str | None], b: tuple[str, str | None], same: bool
+) -> None:
+    assert (finder.similarity(a[0], a[1], b[0], b[1]) >= THRESHOLD) is same
