@@ -108,6 +108,12 @@ _COUNTED = re.compile(r"(?:了|盖|加|多|高|搭)$")  # before a number that c
 _CN_DIGIT_RUN = r"[零〇一二三四五六七八九]{3,4}"
 _FLAT = re.compile(
     rf"(?:幢|栋|座|单元|号楼)([0-9]{{3,4}}|{_CN_DIGIT_RUN})(?![0-9零〇一二三四五六七八九])")
+# The flat above or below named by its number (漏到楼下302, 楼上402家): a problem between two
+# flats (a leak) is told from each of them, so two reports that each name the other's flat are
+# about one pair of flats; the word says whose flat, not where the problem is.
+_NEIGHBOUR = re.compile(
+    rf"楼(?:上|下)(?:的|那家|那户|邻居)?\s*([0-9]{{3,4}}|{_CN_DIGIT_RUN})"
+    r"(?![0-9零〇一二三四五六七八九])")
 # Addresses written with dashes: 3-2-501 is building 3, entrance 2, flat 501; 12-301 building
 # 12, flat 301.
 _DASHED = re.compile(r"(?<![0-9-])([0-9]{1,2})-(?:([0-9]{1,2})-)?([0-9]{3,4})(?![0-9-])")
@@ -762,6 +768,7 @@ class _Profile:
     # is a branch, 顶棚 a shelter or a shed): they may agree with the other report's things,
     # they never contradict them
     guessed: frozenset[str] = frozenset()
+    neighbours: frozenset[int] = frozenset()  # the flat above or below, named (楼下302)
 
 
 def _cn_number(text: str) -> int | None:
@@ -835,6 +842,7 @@ class _Profiler:
         roads: set[str] = set()
         estates: set[str] = set()
         landmarks: set[tuple[str, str, str]] = set()
+        neighbours: set[int] = set()  # the flats above or below, by number
         for part in (body, where):
             for m in _NUMBERED.finditer(part):
                 value = _cn_number(m.group(1))
@@ -861,8 +869,12 @@ class _Profiler:
                         continue
                     if len(name) >= 2 and not re.search(r"[0-9那这个]", name):
                         (roads if loc.kind == "road" else estates).add(name)
+            for m in _NEIGHBOUR.finditer(part):
+                value = _cn_number(m.group(1))
+                if value is not None:
+                    neighbours.add(value)
             self._anchors(part, roads, estates, landmarks)
-            unroaded = part
+            unroaded = _NEIGHBOUR.sub(" ", part)
             for name in roads:  # 解放西路 has no west side, 东风路 no east one
                 unroaded = unroaded.replace(name[:-1], " ")
             for kind, pattern, values in _MARKS:
@@ -934,7 +946,8 @@ class _Profiler:
                         frozenset(faults), frozenset(implied - faults),
                         {k: frozenset(v) for k, v in marks.items()}, frozenset(roads),
                         frozenset(estates), frozenset(landmarks), f"{body} {where}",
-                        frozenset(amounts), frozenset(guessed - things))
+                        frozenset(amounts), frozenset(guessed - things),
+                        frozenset(neighbours))
 
     def _anchors(self, part: str, roads: set[str], estates: set[str],
                  landmarks: set[tuple[str, str, str]]) -> None:
@@ -1079,7 +1092,8 @@ def _another_kind_of_place(a: _Profile, b: _Profile) -> bool:
 
 
 def _conflicting_numbers(a: _Profile, b: _Profile) -> bool:
-    return any(kind in b.numbers and not values & b.numbers[kind]
+    return any(kind in b.numbers and not values & b.numbers[kind] and not (
+        kind == "flat" and values & b.neighbours and b.numbers[kind] & a.neighbours)
                for kind, values in a.numbers.items()) or any(
         kind in b.marks and not values & b.marks[kind] for kind, values in a.marks.items())
 

@@ -547,3 +547,31 @@ def test_broken_agrees_with_the_damage_told(
     finder: DuplicateFinder, a: tuple[str, str | None], b: tuple[str, str | None], same: bool
 ) -> None:
     assert (finder.similarity(a[0], a[1], b[0], b[1]) >= THRESHOLD) is same
+
+
+# --- a problem between two flats, told from each ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        (("锦华苑3栋601卫生间漏水，渗到楼下501了", "锦华苑3栋601"),
+         ("锦华苑三栋501厨房天花板一直滴水，是楼上601漏的", "锦华苑三栋501"), True),
+        (("锦华苑3栋601漏水，楼下的501天花板都湿了", "锦华苑3栋601"),
+         ("锦华苑3栋501天花板渗水，楼上601家不管", "锦华苑3栋501"), True),
+        # only when each names the other's flat: 601 leaking is not 701 leaking into 601
+        (("锦华苑3栋601卫生间漏水，渗到501了", "锦华苑3栋601"),
+         ("锦华苑3栋701厨房漏水，楼下601天花板都湿了", "锦华苑3栋701"), False),
+        (("锦华苑3栋601漏水，楼下501天花板湿了", "锦华苑3栋601"),
+         ("锦华苑3栋401天花板渗水，楼上501家不管", "锦华苑3栋401"), False),
+        # another building, another problem between the same two flats
+        (("锦华苑3栋601漏水，楼下501天花板湿了", "锦华苑3栋601"),
+         ("锦华苑5栋501天花板渗水，楼上601家不管", "锦华苑5栋501"), False),
+        (("锦华苑3栋601装修太吵，楼下501受不了", "锦华苑3栋601"),
+         ("锦华苑3栋501天花板渗水，楼上601家不管", "锦华苑3栋501"), False),
+    ],
+)
+def test_two_flats_naming_each_other(
+    finder: DuplicateFinder, a: tuple[str, str | None], b: tuple[str, str | None], same: bool
+) -> None:
+    assert (finder.similarity(a[0], a[1], b[0], b[1]) >= THRESHOLD) is same
