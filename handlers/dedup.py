@@ -69,7 +69,12 @@ shelter or a shed, 砖墙 a wall; `_HEADS`): such a guessed thing may agree with
 other report names (a report naming 下水道 in passing and 那面墙 is about the wall the other
 names), and lifts related faults of one thing; a report that names no known thing, whose
 unknown word ends as other things do than the one the other report names, is about another
-thing (顶棚坏了 / 电子站牌坏了).
+thing (顶棚坏了 / 电子站牌坏了). A report saying only 坏 agrees with one that tells what broke
+(a part fallen off, leaning, knocked over, creaking). A leak between two flats is told from
+each: two reports each naming the other's flat (楼下302 / 楼上402) are about one pair of flats.
+And one flat of one building is one household: two reports from it that share a word and in
+which nothing differs (each names a thing, known or guessed, or a fault only if the other does,
+and they agree) are one problem even when the table knows none of their words.
 """
 
 from __future__ import annotations
@@ -1170,6 +1175,24 @@ def _things_agree(a: frozenset[str], b: frozenset[str]) -> bool:
     return any(_covers(x, y) or _covers(y, x) for x in a for y in b)
 
 
+def _one_household(a: _Profile, b: _Profile) -> bool:
+    """Both name one flat of one building (6栋101 / 六号楼101)."""
+    return bool(a.numbers.get("flat", frozenset()) & b.numbers.get("flat", frozenset())
+                and a.numbers.get("building", frozenset()) & b.numbers.get("building",
+                                                                             frozenset()))
+
+
+def _nothing_differs(a: _Profile, b: _Profile) -> bool:
+    """Each report names a thing (known or guessed) if the other does, and they agree; a fault
+    if the other does, and they do not clash."""
+    said_a, said_b = a.things | a.guessed, b.things | b.guessed
+    if bool(said_a) != bool(said_b) or said_a and not _things_agree(said_a, said_b):
+        return False
+    if bool(a.faults) != bool(b.faults) or _faults_clash(a.faults, b.faults):
+        return False
+    return not _guess_differs(a, b)
+
+
 def _guess_differs(a: _Profile, b: _Profile) -> bool:
     """One report names no thing the table knows, but a word of it ends as other things do than
     the one the other report names (顶棚 is a shelter or a shed, not a sign)."""
@@ -1240,6 +1263,10 @@ class DuplicateFinder:
             return 0.0
         named = named or bool(a.landmarks and b.landmarks)
         score = _problem_score(a, b)
+        # one household, a word shared, nothing that differs: one problem told in words the
+        # table does not know (腿脚不便 / 腿脚不好下不了楼)
+        if named and _one_household(a, b) and 0 < score < THRESHOLD and _nothing_differs(a, b):
+            return THRESHOLD
         return score if named or _same_numbers(a, b) else score * 0.9
 
     def find(

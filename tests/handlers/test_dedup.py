@@ -575,3 +575,37 @@ def test_two_flats_naming_each_other(
     finder: DuplicateFinder, a: tuple[str, str | None], b: tuple[str, str | None], same: bool
 ) -> None:
     assert (finder.similarity(a[0], a[1], b[0], b[1]) >= THRESHOLD) is same
+
+
+# --- one household: both name one flat of one building ------------------------------------
+# A flat is where one household lives: two reports of one category from it, sharing a word, in
+# which nothing differs (each names a thing or a fault only if the other does, and they agree)
+# are one problem even when the table knows none of their words. It stops there: a fault or a
+# thing one report names and the other does not keeps them apart.
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        (("丽景苑4栋302老人腿脚不好，买菜不方便", "丽景苑4栋302"),
+         ("丽景苑四栋302的老人行动不便，想请人帮忙买菜", "丽景苑四栋302"), True),
+        # another flat of the building
+        (("丽景苑4栋302老人腿脚不好，买菜不方便", "丽景苑4栋302"),
+         ("丽景苑4栋402的老人行动不便，想请人帮忙买菜", "丽景苑4栋402"), False),
+        # one household, a fault named by one report only, or a thing
+        (("丽景苑4栋302老人需要帮忙买菜", "丽景苑4栋302"),
+         ("丽景苑4栋302老人走失了，家属在找", "丽景苑4栋302"), False),
+        (("丽景苑4栋302老人需要帮忙买菜", "丽景苑4栋302"),
+         ("丽景苑4栋302老人摔倒了没人扶", "丽景苑4栋302"), False),
+        (("丽景苑4栋302把阳台打通开了个小超市", "丽景苑4栋302"),
+         ("丽景苑4栋302家的狗一天到晚叫", "丽景苑4栋302"), False),
+        (("丽景苑4栋302家的狗一天到晚叫", "丽景苑4栋302"),
+         ("丽景苑4栋302养的鹦鹉一大早就叫", "丽景苑4栋302"), False),
+        (("丽景苑4栋302的空调外机滴水", "丽景苑4栋302"),
+         ("丽景苑4栋302门口堆满杂物", "丽景苑4栋302"), False),
+    ],
+)
+def test_one_household(
+    finder: DuplicateFinder, a: tuple[str, str | None], b: tuple[str, str | None], same: bool
+) -> None:
+    assert (finder.similarity(a[0], a[1], b[0], b[1]) >= THRESHOLD) is same
