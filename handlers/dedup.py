@@ -9,11 +9,16 @@ vetoes a merge; but only two marks of one kind that exclude each other do, never
 saying one mark. Each kind, its values, and what excludes what:
   - numbers of one kind (building, entrance, flat, floor, phase, zone, house number; 六零二,
     3-2-501): two numbers of one kind; 5栋 / 五号楼 / 五幢 are one; a number that counts (加盖了
-    一层) is none;
+    一层) is none; the flat a problem comes from, named (楼上902) or the one above the flat a
+    report names as its own (802 telling of 楼上 is telling of 902): two such are two flats;
   - floor: the top (楼顶 / 顶楼 / 天台 / 顶层 / 屋顶 / 房顶, one value) against a numbered floor;
   - level: up (楼上) against down (楼下, and 下面 / 底下 after a building); 高层 is no mark;
   - side: 东 / 西 / 南 / 北 and the corners, told with 门 / 大门 / 边 / 侧 / 角 / 区 (东门 and
-    东大门 agree, 东门 and 西边 exclude);
+    东大门 agree, 东门 and 西边 exclude), or before any place noun starting a phrase (东车棚 /
+    西边车棚, 北停车场; not a side inside a name, 江南公园);
+  - bridge: on it (桥上), under it (桥下 / 桥底 / 桥洞 / 桥墩), beside it, of an overpass too;
+  - lane: the part of a street: the pavement, the slow lane (辅路 / 慢车道 / 非机动车道 are
+    one), the main road, the bus stop (its bay), the crossing;
   - door: front (前门 / 正门), back, side; face of a building: front (8栋前面), back (后面 /
     背后); at a place (门口) or across the road (对面); left or right hand; underground or
     ground-level parking; end of a lane: its mouth (巷口 / 巷头 / 街口) or its far end (巷尾);
@@ -29,7 +34,7 @@ words before it; and any name between a road or estate and 门口 / 旁边 (星�
 report may name several (a junction); it is another spot when each report names a road, an
 estate or a landmark that the other's of that sort is not (光明路 / 光明北路 at one junction
 with 育才路; two junctions of one road, the name between a road and 路口 being the other road
-whatever it is; 农商行 / 人民医院 on one road; 小学 / 中学; 文化广场 / 体育公园, a venue named
+whatever it is; 农商行 / 人民医院 on one road; 小学 / 中学; 体育馆 / 图书馆, and so the stops named by them; 文化广场 / 体育公园, a venue named
 without its name being the one the report names, not any of its kind). One report naming a
 place, a side or a person the other leaves out is no contradiction, it only adds detail; the
 same place written differently agrees: a name with a word too many in front, or one the start
@@ -72,6 +77,9 @@ unknown word ends as other things do than the one the other report names, is abo
 thing (顶棚坏了 / 电子站牌坏了). A report saying only 坏 agrees with one that tells what broke
 (a part fallen off, leaning, knocked over, creaking). A leak between two flats is told from
 each: two reports each naming the other's flat (楼下302 / 楼上402) are about one pair of flats.
+Two rooms or areas of one estate (车库 / 垃圾房 / 车棚 / 电梯 / 楼道 / 地下室), each report naming
+one and none the same, are two spots. Where a fixture is put (垃圾桶放在窗户底下, 离窗户太近) is a
+complaint of its own, not its fault (满了); cooking fumes (油烟) are not smoke of a fire (焚烧).
 And one flat of one building is one household: two reports from it that share a word and in
 which nothing differs (each names a thing, known or guessed, or a fault only if the other does,
 and they agree) are one problem even when the table knows none of their words.
@@ -119,6 +127,11 @@ _FLAT = re.compile(
 _NEIGHBOUR = re.compile(
     rf"楼(?:上|下)(?:的|那家|那户|邻居)?\s*([0-9]{{3,4}}|{_CN_DIGIT_RUN})"
     r"(?![0-9零〇一二三四五六七八九])")
+# 楼上 (and 楼下 那家 / 邻居) said by one who names their own flat, without a number, is the flat
+# above (or below) theirs: 802 telling of 楼上 is telling of 902, not of 802.
+_NEXT_FLAT = re.compile(
+    rf"(?<![往从到向朝])楼(?:(上)|(下)(?=的?(?:那家|那户|邻居|住户|人家)))"
+    rf"(?!\s*(?:[0-9]{{3,4}}|{_CN_DIGIT_RUN}))")
 # Addresses written with dashes: 3-2-501 is building 3, entrance 2, flat 501; 12-301 building
 # 12, flat 301.
 _DASHED = re.compile(r"(?<![0-9-])([0-9]{1,2})-(?:([0-9]{1,2})-)?([0-9]{3,4})(?![0-9-])")
@@ -164,6 +177,7 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     # the stairwell is a thing too: flyposting in it is not flyposting on a pole outside
     ("楼道", "thing", ("楼道", "楼梯间", "楼梯", "走廊", "过道", "楼梯口", "消防楼梯")),
     ("车库", "thing", ("地下车库", "车库", "地库", "停车库", "地下停车场")),
+    ("地下室", "thing", ("地下室", "地下储藏室")),
     ("屋顶", "thing", ("屋顶", "房顶", "屋面", "防水层", "楼顶防水")),
     ("水箱", "thing", ("水箱", "蓄水池", "水塔", "二次供水", "储水罐")),
     ("喷泉", "thing", ("喷泉", "喷水池", "景观池", "水池", "池塘", "人工湖", "鱼池", "荷花池")),
@@ -411,6 +425,8 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("扬尘", "fault", ("扬尘", "灰尘", "尘土", "灰很大", "一层灰", "掉土", "撒土", "遗撒",
                       "全是泥", "泥巴", "漏土")),
     ("粪便", "fault", ("狗屎", "狗粪", "粪便", "便便", "拉屎", "屎", "鸟粪", "随地大小便")),
+    # cooking fumes (油烟) are smoke, but not smoke of a fire (焚烧): see _EXCLUSIVE_FAULTS
+    ("油烟", "fault", ("油烟",)),
     ("烟", "fault", ("油烟", "烟熏火燎", "冒烟", "浓烟", "烟雾", "烟味", "呛人", "呛得")),
     ("抽烟", "fault", ("抽烟", "吸烟")),
     ("焚烧", "fault", ("焚烧", "烧垃圾", "烧东西", "烧纸", "烧树叶", "烧秸秆", "露天烧")),
@@ -471,6 +487,9 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
                      "搭起", "搭个", "搭了个", "盖房子", "盖小房", "违法建筑", "私自搭建",
                      "乱搭乱建", "加层", "搭棚子", "盖了间", "搭了间")),
     ("圈占", "fault", ("圈地", "圈占", "圈起来", "圈成", "毁绿")),
+    # where a thing is put (垃圾桶放在窗户底下, 离窗户太近) is not what is wrong with it;
+    # see _PLACED
+    ("位置", "fault", ("太近", "离得近", "位置不对", "位置不合理", "选址")),
     ("加装", "fault", ("加装", "安装一个", "装一个", "增设", "没有安装", "没装", "缺少",
                      "建议装", "希望装")),
     # supply
@@ -561,6 +580,18 @@ _RELATED_FAULTS = tuple(map(frozenset, (
 # off, leaning, knocked over, creaking). One that tells how itself is compared by how. Loose
 # (松) is left out: a loose rail and one broken through (护栏锈断了) were two.
 _DAMAGE = frozenset({"掉", "歪", "倒", "异响"})
+# Faults of two sources that exclude each other though related: cooking fumes are not a fire.
+_EXCLUSIVE_FAULTS = (("油烟", "焚烧"),)
+# A thing that is installed, whose place is a complaint of its own (垃圾桶放在窗户底下 is not
+# 垃圾桶满了): placed, set up, facing.
+_FIXTURES = frozenset({"垃圾桶", "垃圾站", "电箱", "监控", "充电桩", "空调外机", "快递柜",
+                       "广告牌", "座椅", "健身器材", "公厕", "油烟机", "路灯", "电线杆", "站牌",
+                       "路牌", "化粪池", "车棚"})
+_PLACED = re.compile(r"\s*(?:就|被|都|总|竟然|居然)?\s*(?:放在|摆在|设在|建在|装在|安在|放到|"
+                     r"摆到|搬到|挪到|设到|建到|装到|正对着|对着|紧挨着|挨着)")
+# Rooms and areas of an estate: two reports each naming one, and none the same, are at two
+# spots (rats in the garage are not rats in the refuse room).
+_ROOMS = frozenset({"车库", "车棚", "垃圾站", "公厕", "电梯", "楼道", "屋顶", "地下室"})
 _KIND_OF = {name: "thing" if kind in ("noise", "pest") else kind for name, kind, _ in _CONCEPTS}
 _NOISY = frozenset(name for name, kind, _ in _CONCEPTS if kind == "noise")
 # 电梯按钮 is the lift's button; 楼道墙上 is no wall of the stairwell's, only where it is
@@ -570,7 +601,7 @@ _INSIDE = re.compile(r"\s*(?:里面|里头|里边|里|内|中)的?\s*$")
 _OF = re.compile(r"\s*(?:里面|里头|里边|里|内|中)?的?\s*$")  # 电梯灯, 电梯的灯, 电梯里的灯
 # Things that are rather where a problem is (楼道里有人充电): they decide only when a report
 # names nothing else (楼道里贴小广告 / 电线杆上贴小广告).
-_SPOTS = frozenset({"楼道", "车棚", "车库"})
+_SPOTS = frozenset({"楼道", "车棚", "车库", "地下室"})
 # Faults that name their thing: a wire strung across (飞线) is a wire, charging a vehicle
 _FAULT_THINGS = {"飞线": ("电线",), "私充": ("电动车",)}
 # ... unless the report is about the thing that does it rightly: 充电桩坏了，车没地方充电 is
@@ -651,6 +682,21 @@ _MARKS: tuple[tuple[str, re.Pattern[str], dict[str, int] | None], ...] = (
     ("person", re.compile(rf"([{_SURNAMES}])(?:{_TITLES})"), None),
     ("school", re.compile(r"(?<![0-9零一二三四五六七八九十])([0-9一二三四五六七八九十]+[中小])"
                           r"(?=门|校|旁|对面|附近|操场|的|东|西|南|北|前|后)"), None),
+    # on a bridge or an overpass, under it (桥下 / 桥底 / 桥洞), or beside it
+    ("bridge", re.compile(r"(?:桥|高架|立交)的?\s*(上面|上边|上|下面|下边|底下|下|底|洞|墩|"
+                          r"旁边|边|旁)"),
+     {"上面": 0, "上边": 0, "上": 0, "下面": 1, "下边": 1, "底下": 1, "下": 1, "底": 1,
+      "洞": 1, "墩": 1, "旁边": 2, "边": 2, "旁": 2}),
+    # the part of a street: the pavement, the slow lane (cycle lane or side road: residents
+    # call one lane all three), the main road, the bus stop's bay, the crossing (a car on the
+    # pavement is not one in the bus bay)
+    ("lane", re.compile(r"(人行便道|人行道|便道|非机动车道|自行车道|慢车道|骑行道|辅道|辅路|"
+                        r"主路|主干道|快车道|机动车道|公交车站|公交站|站台|公交港湾|港湾|"
+                        r"斑马线|人行横道)"),
+     {"人行便道": 0, "人行道": 0, "便道": 0, "非机动车道": 1, "自行车道": 1, "慢车道": 1,
+      "骑行道": 1, "辅道": 1, "辅路": 1, "主路": 3, "主干道": 3, "快车道": 3, "机动车道": 3,
+      "公交车站": 4, "公交站": 4, "站台": 4, "公交港湾": 4, "港湾": 4, "斑马线": 5,
+      "人行横道": 5}),
 )
 # Named places that are not roads or estates, by the word that ends their name: the family a
 # word belongs to ("school") and, when it says which kind, the kind (小学 is a school, 学校
@@ -665,7 +711,8 @@ _LANDMARK_WORDS: tuple[tuple[str, str, str], ...] = (
     ("bank", "", "银行|农商行|信用社|储蓄所|工行|建行|农行|中行|交行|招行|邮储|邮政储蓄"),
     ("market", "", "菜市场|农贸市场|市场|菜场"), ("mall", "", "商场|购物中心|百货|商城|商厦"),
     ("shop", "", "超市|便利店"), ("metro", "", "地铁站|地铁口"),
-    ("bus", "", "公交站|公交车站|公交总站|车站"), ("rail", "", "火车站|高铁站|汽车站|客运站"),
+    ("bus", "", "公交站|公交车站|公交总站|车站"), ("rail", "train", "火车站|高铁站"),
+    ("rail", "coach", "汽车站|客运站"),
     ("park", "", "公园|广场(?!舞)|游园"), ("post", "", "邮局|邮政所|邮政局"),
     ("parcel", "", "驿站|快递站|快递点|丰巢"), ("police", "", "派出所|警务室|警务站"),
     ("office", "", "居委会|村委会|居委|村委|街道办|服务中心|党群中心"),
@@ -674,14 +721,18 @@ _LANDMARK_WORDS: tuple[tuple[str, str, str], ...] = (
     ("restaurant", "", "饭店|餐馆|餐厅|饭馆|酒楼|面馆|小吃店|快餐店|火锅店|食堂"),
     ("hotel", "", "宾馆|酒店|旅馆|民宿|招待所"), ("netcafe", "", "网吧|网咖"),
     ("mahjong", "", "麻将馆|棋牌室"), ("barber", "", "理发店|美发店|发廊"),
-    ("spa", "", "足浴店|足浴|洗脚城|按摩店|洗浴中心"), ("gym", "", "健身房|游泳馆"),
+    ("spa", "", "足浴店|足浴|洗脚城|按摩店|洗浴中心"), ("gym", "健身房", "健身房"),
+    ("gym", "游泳馆", "游泳馆|游泳池"),
     ("pharmacy", "", "药店|药房"), ("bbq", "", "烧烤店|烧烤摊|大排档"),
     ("site", "", "工地"), ("factory", "", "工厂|厂房"),
     ("*", "", "店|商店|门市|门面|铺子|站|馆"),  # of any kind: its name decides
-    ("church", "", "教堂|寺庙|庙"), ("fire", "", "消防站|消防队"),
+    ("church", "教堂", "教堂"), ("church", "寺庙", "寺庙|庙"), ("fire", "", "消防站|消防队"),
     *(("court", word, word) for word in ("篮球场", "网球场", "足球场", "羽毛球场", "乒乓球台",
                                          "门球场", "操场", "运动场")),
-    ("court", "", "球场"), ("library", "", "图书馆|体育馆|文化馆|博物馆|少年宫"),
+    ("court", "", "球场"),
+    # venues of one family are of different kinds: a stop named by one (体育馆站) is at that
+    # venue, not at the library
+    *(("library", word, word) for word in ("图书馆", "体育馆", "文化馆", "博物馆", "少年宫")),
 )
 # Roads and estates by the word that ends their name, for those find_locations misses
 # (和平路与建设路口, 枫林湾, 桂香园, 御景府, 桃源居).
@@ -699,6 +750,18 @@ _NOT_ROADS = re.compile(r"(?:十字|马|公|道|小|电|线|网|套|出|一|上|
 _LANDMARK_KIND = {word: (family, kind) for family, kind, words in _LANDMARK_WORDS
                   for word in words.split("|")}
 _LANDMARK_KIND["广场"] = ("park", "")  # as matched: the pattern above is 广场(?!舞)
+# A side said before any place noun, not only before 门 / 边 (东车棚 / 西边车棚, 北停车场):
+# the side starts the phrase (after a place, 的, 在, or nothing), so a name that holds a side
+# (江南公园, 城东菜市场) is left to the name.
+_PLACE_NOUNS = sorted(
+    {*(w for w, names in _CONCEPT_OF.items() if len(w) > 1
+       and any(kind == "thing" for _, kind in names) and w[0] not in "东西南北"),
+     *(w for w in _LANDMARK_KIND if "(" not in w), "停车场", "公交站", "空地", "操场"},
+    key=len, reverse=True)
+_MARKS = (*_MARKS, (
+    "side", re.compile(r"(?:^|(?<=[\s，。,.!！?？、的在是个区园苑湾府居村里院楼栋幢座号]))"
+                       r"(东北|东南|西北|西南|[东西南北])(?=\s*(?:"
+                       + "|".join(map(re.escape, _PLACE_NOUNS)) + "))"), None))
 # Short names that say which one (建行 is 建设银行, 邮储 邮政储蓄银行)
 _BRANDS = {"工行": "工商", "建行": "建设", "农行": "农业", "中行": "中国", "交行": "交通",
            "招行": "招商", "邮储": "邮政", "邮政储蓄": "邮政", "农商行": "农商"}
@@ -714,6 +777,8 @@ _BETWEEN = re.compile(
     r"(?:门口|旁边|对面|附近|楼下|边上|前面|后面|外面|隔壁)")
 _NOT_LANDMARK_NAME = re.compile(r"[门口边侧楼号栋幢单元层室区段头尾角0-9]|[东西南北前后正侧]大$")
 _NUMERALS = re.compile(r"[第0-9零〇一二两三四五六七八九十]+")
+# A floor is where a landmark is, not its name (春晖大厦一楼那家快餐店 / 底层快餐店)
+_FLOOR_WORD = re.compile(r"(?:[0-9零〇一二两三四五六七八九十]+|底|顶|负一|地下)[楼层]|底层|顶层|楼上|楼下")
 _NAME_CHARS = re.compile(r"[\u4e00-\u9fff0-9a-z]*$")
 # Words before a place's name that are not part of it (我们住在阳光 + 小区, 与建设 + 路口).
 _NOT_ESTATE_NAME = re.compile(r"[0-9那这个]|老旧|整个|周边|附近|周围|本|各|全|新建|我|你|他|她")
@@ -774,6 +839,10 @@ class _Profile:
     # they never contradict them
     guessed: frozenset[str] = frozenset()
     neighbours: frozenset[int] = frozenset()  # the flat above or below, named (楼下302)
+    # the flats a report says the problem comes from: named (楼上902), or 楼上 of the one
+    # flat the report names (802 → 902)
+    sources: frozenset[int] = frozenset()
+    rooms: frozenset[str] = frozenset()  # rooms and areas named (车库, 垃圾房), see _ROOMS
 
 
 def _cn_number(text: str) -> int | None:
@@ -848,6 +917,7 @@ class _Profiler:
         estates: set[str] = set()
         landmarks: set[tuple[str, str, str]] = set()
         neighbours: set[int] = set()  # the flats above or below, by number
+        told_flats: set[int] = set()  # the flats the text names, not the location
         for part in (body, where):
             for m in _NUMBERED.finditer(part):
                 value = _cn_number(m.group(1))
@@ -859,6 +929,8 @@ class _Profiler:
                 value = _cn_number(m.group(1))
                 if value is not None:
                     numbers.setdefault("flat", set()).add(value)
+                    if part is body:
+                        told_flats.add(value)
             for m in _DASHED.finditer(part):
                 for kind, value in zip(("building", "entrance", "flat"), m.groups(),
                                        strict=True):
@@ -896,14 +968,19 @@ class _Profiler:
                 cut = cut.replace(named, " ")
         cut = _NUMBERED.sub(" ", cut)
         cut = re.sub(_CN_DIGIT_RUN, " ", cut)
-        for _, pattern, _ in _MARKS:  # a mark that names a thing (屋顶) keeps the thing
-            cut = pattern.sub(lambda m: m.group() if m.group() in _CONCEPT_OF else " ", cut)
+        for _, pattern, _ in _MARKS:  # a mark that names a thing (屋顶) keeps the thing,
+            # and one inside a thing's word (人行道 of 人行道砖) leaves the word whole
+            words = [w.span() for w in _CONCEPT_WORDS.finditer(cut)]
+            cut = pattern.sub(lambda m: m.group() if m.group() in _CONCEPT_OF or any(
+                s <= m.start() and m.end() <= e and e - s > m.end() - m.start()
+                for s, e in words) else " ", cut)
         content: list[str] = []
         things: set[str] = set()
         faults: set[str] = set()
         told: set[str] = set()  # things a fault names (飞线 is a wire)
         amounts: set[str] = set()  # 太多: too many of it, maybe
         guessed: set[str] = set()  # things of words the table does not know (粗枝)
+        rooms: set[str] = set()
         at = 0
         last_thing: tuple[str, int] | None = None
         for m in [*_CONCEPT_WORDS.finditer(cut), None]:
@@ -930,6 +1007,10 @@ class _Profiler:
                             name = f"{last_thing[0]}的{name}"
                     things.add(name)
                     last_thing = (name, m.end())
+                    if name in _ROOMS:
+                        rooms.add(name)
+                    if name in _FIXTURES and _PLACED.match(cut, m.end()):
+                        faults.add("位置")
                 elif kind == "amount":
                     amounts.add(name)
                 elif kind == "fault":
@@ -952,7 +1033,8 @@ class _Profiler:
                         {k: frozenset(v) for k, v in marks.items()}, frozenset(roads),
                         frozenset(estates), frozenset(landmarks), f"{body} {where}",
                         frozenset(amounts), frozenset(guessed - things),
-                        frozenset(neighbours))
+                        frozenset(neighbours), frozenset(neighbours | _next_flats(
+                            body, told_flats - neighbours)), frozenset(rooms))
 
     def _anchors(self, part: str, roads: set[str], estates: set[str],
                  landmarks: set[tuple[str, str, str]]) -> None:
@@ -1006,7 +1088,7 @@ class _Profiler:
         name = ""
         for token in reversed(self._tokens(before) if before else []):
             numeral = bool(_NUMERALS.fullmatch(token))  # 第一人民医院, 市一医院
-            if (token in _NOT_NAME or token in _STOPWORDS and not numeral
+            if (_FLOOR_WORD.fullmatch(token) or token in _NOT_NAME or token in _STOPWORDS and not numeral
                     or len(name) + len(token) > 4):
                 break
             name = token + name
@@ -1096,7 +1178,32 @@ def _another_kind_of_place(a: _Profile, b: _Profile) -> bool:
     return False
 
 
+def _next_flats(body: str, own: set[int]) -> set[int]:
+    """The flat above (楼上) or below (楼下那家) the one flat a report names as its own."""
+    if len(own) != 1:
+        return set()
+    flat = next(iter(own))
+    found = set()
+    for m in _NEXT_FLAT.finditer(body):
+        other = flat + 100 if m.group(1) else flat - 100
+        if other >= 100:
+            found.add(other)
+    return found
+
+
+def _other_sources(a: _Profile, b: _Profile) -> bool:
+    """Each report says which flat the problem comes from, and they are two flats (802 telling
+    of 楼上 902, 702 of 楼上 802); not two flats each naming the other (a leak told from above
+    and from below)."""
+    own_a = a.numbers.get("flat", frozenset()) - a.sources
+    own_b = b.numbers.get("flat", frozenset()) - b.sources
+    return bool(a.sources and b.sources and not a.sources & b.sources
+                and not (a.sources & own_b and b.sources & own_a))
+
+
 def _conflicting_numbers(a: _Profile, b: _Profile) -> bool:
+    if _other_sources(a, b):
+        return True
     return any(kind in b.numbers and not values & b.numbers[kind] and not (
         kind == "flat" and values & b.neighbours and b.numbers[kind] & a.neighbours)
                for kind, values in a.numbers.items()) or any(
@@ -1142,8 +1249,13 @@ def _content_similarity(a: Sequence[str], b: Sequence[str]) -> float:
 
 
 def _faults_clash(a: frozenset[str], b: frozenset[str]) -> bool:
+    if any(x in a and y in b and y not in a and x not in b
+           or x in b and y in a and y not in b and x not in a for x, y in _EXCLUSIVE_FAULTS):
+        return True
     if not a or not b or a & b:
         return False
+    if ("位置" in a) != ("位置" in b):
+        return True  # where a thing is put is not what is wrong with it
     if a == {"坏"} and b & _DAMAGE or b == {"坏"} and a & _DAMAGE:
         return False
     return not any(a & related and b & related for related in _RELATED_FAULTS)
@@ -1190,7 +1302,12 @@ def _nothing_differs(a: _Profile, b: _Profile) -> bool:
         return False
     if bool(a.faults) != bool(b.faults) or _faults_clash(a.faults, b.faults):
         return False
-    return not _guess_differs(a, b)
+    return not _guess_differs(a, b) and not _other_rooms(a, b)
+
+
+def _other_rooms(a: _Profile, b: _Profile) -> bool:
+    """Each names a room or area of the estate, and none the same (车库 / 垃圾房)."""
+    return bool(a.rooms and b.rooms and not a.rooms & b.rooms)
 
 
 def _guess_differs(a: _Profile, b: _Profile) -> bool:
@@ -1208,7 +1325,7 @@ def _problem_score(a: _Profile, b: _Profile) -> float:
     # a thing guessed from an unknown word (墙 of 那面墙) may be the one the other names
     said_a, said_b = a.things | a.guessed, b.things | b.guessed
     things_clash = bool(a.things and b.things and not _things_agree(said_a, said_b)
-                        or _guess_differs(a, b))
+                        or _guess_differs(a, b) or _other_rooms(a, b))
     # too many of a thing, told in so many words (蚊虫太多), agrees with a plague (成灾)
     faults_clash = _faults_clash(a.faults, b.faults) and not (
         a.faults & b.amounts or b.faults & a.amounts)

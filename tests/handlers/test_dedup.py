@@ -609,3 +609,74 @@ def test_one_household(
     finder: DuplicateFinder, a: tuple[str, str | None], b: tuple[str, str | None], same: bool
 ) -> None:
     assert (finder.similarity(a[0], a[1], b[0], b[1]) >= THRESHOLD) is same
+
+
+# --- where, told more ways: sentences written for these rules, not taken from any pair file ---
+# A side before any place noun (东车棚), on / under / beside a bridge, the part of a street, a
+# venue of its own kind (a stop named by it), the flat above the one a report names, two rooms
+# of one estate: each says "another spot". Where a fixture is put is not what is wrong with
+# it, and cooking fumes are not a fire.
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        # a side before a place noun
+        (("金桂苑东车棚的充电桩坏了", "金桂苑东车棚"), ("金桂苑西边车棚的充电口都不能用", "金桂苑西边车棚"),
+         False),
+        (("金桂苑北停车场的道闸坏了", "金桂苑北停车场"), ("金桂苑南停车场道闸抬不起来", "金桂苑南停车场"),
+         False),
+        (("金桂苑东车棚的充电桩坏了", "金桂苑东车棚"), ("金桂苑东边车棚的充电口都不能用", "金桂苑东边车棚"),
+         True),
+        # a side inside a name is the name's
+        (("城南菜市场门口下水道堵了", "城南菜市场门口"), ("城南菜市场门口的下水道堵死了，污水横流", "城南菜市场"),
+         True),
+        # on, under a bridge or an overpass
+        (("长江路高架上的路灯不亮", "长江路高架上"), ("长江路高架下的路灯不亮", "长江路高架下"), False),
+        (("银杏桥上的护栏被撞坏了", "银杏桥上"), ("银杏桥旁边的护栏被撞坏了", "银杏桥旁边"), False),
+        (("滨河路银杏桥桥底下积水很深", "滨河路银杏桥底下"),
+         ("滨河路银杏桥桥洞积水，车都过不去", "滨河路银杏桥桥洞"), True),
+        # the part of a street
+        (("和平路非机动车道停满了汽车", "和平路"), ("和平路人行道上停满了汽车", "和平路"), False),
+        (("和平路斑马线上停了好多车", "和平路"), ("和平路公交站台被车占了", "和平路"), False),
+        (("和平路辅路被小摊占了", "和平路"), ("和平路慢车道上全是摆摊的", "和平路"), True),
+        # venues of one family, and stops named by them
+        (("新华路博物馆站的站牌倒了", "新华路博物馆站"), ("新华路少年宫站的站牌倒了", "新华路少年宫站"),
+         False),
+        (("新华路图书馆门口井盖丢了", "新华路图书馆"), ("新华路文化馆门口井盖丢了", "新华路文化馆"), False),
+        (("新华路博物馆站的站牌倒了", "新华路博物馆站"), ("新华路博物馆那站的站牌被车撞倒了", "新华路博物馆"),
+         True),
+    ],
+)
+def test_more_ways_of_saying_another_spot(
+    finder: DuplicateFinder, a: tuple[str, str | None], b: tuple[str, str | None], same: bool
+) -> None:
+    assert (finder.similarity(a[0], a[1], b[0], b[1]) >= THRESHOLD) is same
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        # 楼上 of the flat a report names is the flat above it
+        (("和园3栋501，楼上601天天半夜拖椅子", "和园3栋601"),
+         ("和园3栋401，楼上那家每天半夜拖椅子", "和园3栋501"), False),
+        (("和园3栋501，楼上601天天半夜拖椅子", "和园3栋601"),
+         ("和园3栋501，楼上那家每天晚上拖凳子，吵死了", "和园3栋"), True),
+        # two rooms of one estate
+        (("云栖苑地下室老鼠成群", "云栖苑地下室"), ("云栖苑车棚里老鼠成群", "云栖苑车棚"), False),
+        (("云栖苑电梯里有好多蟑螂", "云栖苑"), ("云栖苑垃圾房蟑螂成灾", "云栖苑"), False),
+        (("云栖苑垃圾房老鼠很多", "云栖苑"), ("云栖苑垃圾站耗子成群", "云栖苑"), True),
+        # where a bin is put is not what is wrong with it
+        (("静安里5栋的垃圾桶放在单元门口，很臭", "静安里5栋"), ("静安里5栋垃圾桶满了没人清", "静安里5栋"),
+         False),
+        (("静安里5栋垃圾桶放在我家窗户底下，臭得不行", "静安里5栋"),
+         ("静安里5栋垃圾桶离窗户太近，夏天臭死了", "静安里5栋"), True),
+        # cooking fumes are not a fire
+        (("东湖路那家饭店油烟熏人", "东湖路"), ("东湖路有人烧树叶，烟很大", "东湖路"), False),
+        (("东湖路烧烤摊油烟太大", "东湖路"), ("东湖路那个烧烤摊烟熏火燎的", "东湖路"), True),
+    ],
+)
+def test_whose_flat_which_room_and_what_source(
+    finder: DuplicateFinder, a: tuple[str, str | None], b: tuple[str, str | None], same: bool
+) -> None:
+    assert (finder.similarity(a[0], a[1], b[0], b[1]) >= THRESHOLD) is same
