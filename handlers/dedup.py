@@ -65,7 +65,10 @@ but not a thing the location names (location 蓝湾雅苑围墙: the wall stays 
 Related faults lift the score of one thing, not of one spot (a garage leaking from its ceiling
 is not one flooding at its ramp). Residents type with pinyin: a homophone of a thing's name is
 read as that thing (路等 / 路灯, 拉圾 / 垃圾) unless it is a word of its own; Traditional text
-is converted.
+is converted. How residents write is read before the words: numbers in capitals (柒栋, 捌号),
+common Cantonese words (嗰间 / 好嘈 / 瞓唔着), a sound said again and again as a noise (咚咚咚,
+突突突), no water told by the drop (一滴水都没有), someone inside a lift (里面有个娃), and 的 put
+inside a thing's name (充电的插座).
 
 Words the table does not know. The table cannot hold every resident's word, and each blind
 batch brought new ones (recall held near 0.75 by the table itself), so a word it lacks is read
@@ -74,7 +77,8 @@ shelter or a shed, 砖墙 a wall; `_HEADS`): such a guessed thing may agree with
 other report names (a report naming 下水道 in passing and 那面墙 is about the wall the other
 names), and lifts related faults of one thing; a report that names no known thing, whose
 unknown word ends as other things do than the one the other report names, is about another
-thing (顶棚坏了 / 电子站牌坏了). A report saying only 坏 agrees with one that tells what broke
+thing (顶棚坏了 / 电子站牌坏了). A word ending in a suffix (棚子, 杆子) is read by the character
+before it, and may only agree. A report saying only 坏 agrees with one that tells what broke
 (a part fallen off, leaning, knocked over, creaking). A leak between two flats is told from
 each: two reports each naming the other's flat (楼下302 / 楼上402) are about one pair of flats.
 Two rooms or areas of one estate (车库 / 垃圾房 / 车棚 / 电梯 / 楼道 / 地下室), each report naming
@@ -108,6 +112,38 @@ AGREED_FAULT = 0.6  # the same fault, the thing named by one report only
 RELATED = 0.6  # related faults of the same thing (松了 / 快掉下来; 爆了 / 破了)
 CLASH = 0.5  # what is left of the score when the things or the faults differ
 
+# Numbers written in capitals (柒栋, 捌号, 壹零贰): a run holding one, before a numbered kind or
+# of two characters or more; not one alone elsewhere (陆阿姨 is a surname).
+_CAPITALS = str.maketrans("壹贰貳叁參肆伍陆陸柒捌玖拾佰", "一二二三三四五六六七八九十百")
+_CAPITAL_RUN = re.compile(r"[壹贰貳叁參肆伍陆陸柒捌玖拾佰零〇一二两三四五六七八九十百]+"
+                          r"(?=(\s*(?:号|栋|幢|座|单元|室|层|期|楼|区|户))?)")
+
+
+def _capitals(m: re.Match[str]) -> str:
+    run = m.group()
+    if (m.group(1) or len(run) >= 2) and run.translate(_CAPITALS) != run:
+        return run.translate(_CAPITALS)
+    return run
+
+
+# Cantonese, the common words (after Traditional text is converted: 嗰 comes as 𠮶): 嗰间酒吧
+# 好嘈, 瞓唔着 is 那间酒吧很吵, 睡不着.
+_CANTONESE = {"嗰": "那", "𠮶": "那", "唔": "不", "嘅": "的", "係": "是", "冇": "没有", "咗": "了",
+              "喺": "在", "佢哋": "他们", "佢": "他", "哋": "们", "瞓": "睡", "嘈": "吵",
+              "啲": "些", "嘢": "东西", "睇": "看", "揾": "找", "攞": "拿", "咁": "这么",
+              "嚟": "来", "乜嘢": "什么", "边度": "哪里", "落雨": "下雨", "日日": "天天",
+              "成日": "整天", "畀": "给", "啱啱": "刚刚", "返屋企": "回家", "屋企": "家里",
+              "街市": "菜市场", "冷气机": "空调", "的士": "出租车"}
+_CANTONESE_WORDS = re.compile("|".join(sorted(map(re.escape, _CANTONESE), key=len,
+                                              reverse=True)))
+# A sound said again and again is a noise (咚咚咚, 哐哐, 突突突, 轰轰, 嘭嘭, 嘀嘀)
+_SOUNDS = re.compile(r"([咚哐突轰嗡砰叮哒嘭乒乓噔嘟嗵啪嘀咔])\1+")
+# No water, told by the drop (一滴水都没有, 一点水也出不来)
+_NO_WATER = re.compile(r"(?:一滴水|一滴|一点水|半滴水)(?:都|也)(?:没有|没|不出来|不出|出不来)"
+                       r"|(?:不出水|出不来水|出不了水|放不出水|没出水)")
+_LIFT = re.compile(r"电梯|升降梯|轿厢|升降机|直梯")
+_INSIDE_LIFT = re.compile(r"里[面头边]?(?:还)?有(?:个|一个|两个)?"
+                          r"(?:娃|小孩|孩子|小朋友|老人|老太太|老大爷|人)")
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
               "七": 7, "八": 8, "九": 9}
 _NUM = r"[0-9]+|[零〇一二两三四五六七八九十百]+"
@@ -614,6 +650,11 @@ _THING_WORD = re.compile("|".join(sorted(
     (re.escape(w) for w, names in _CONCEPT_OF.items()
      if any(kind in ("thing", "noise", "pest") for _, kind in names)), key=len, reverse=True)))
 _GENERIC_PLACE = re.compile(r"(?:小区|社区)$")
+# A thing's name with 的 put in it (充电的插座, 公交站的棚): read as the name
+_OF_THING = re.compile("|".join(sorted(
+    {f"{re.escape(w[:i])}的{re.escape(w[i:])}" for w, names in _CONCEPT_OF.items()
+     if len(w) >= 3 and any(kind == "thing" for _, kind in names) and "的" not in w
+     for i in range(2, len(w))}, key=len, reverse=True)))
 
 # A word the table does not know is often a compound whose last character says what it is (粗枝,
 # 梧桐枝: branches; 顶棚: a shelter or a shed; 铁皮墙: a wall). The characters that end the
@@ -843,6 +884,9 @@ class _Profile:
     # flat the report names (802 → 902)
     sources: frozenset[int] = frozenset()
     rooms: frozenset[str] = frozenset()  # rooms and areas named (车库, 垃圾房), see _ROOMS
+    # things of unknown words ending in a suffix (棚子, 牌子): read by the character before it,
+    # they may agree with the other report's things, and never tell another thing
+    hinted: frozenset[str] = frozenset()
 
 
 def _cn_number(text: str) -> int | None:
@@ -886,6 +930,13 @@ class _Profiler:
         if not text:
             return ""
         text = re.sub(r"([0-9])\s*#", r"\1号", self._normalize(text).text)  # 5#楼 is 5号楼
+        text = _CAPITAL_RUN.sub(_capitals, text)  # 柒栋 is 七栋
+        text = _CANTONESE_WORDS.sub(lambda m: _CANTONESE[m.group()], text)
+        text = _SOUNDS.sub("咚咚", text)  # 突突突, 哐哐哐: a noise
+        text = _NO_WATER.sub("没水", text)  # 一滴水都没有
+        if _LIFT.search(text):  # 电梯里面有个娃: someone trapped
+            text = _INSIDE_LIFT.sub("里面有人", text)
+        text = _OF_THING.sub(lambda m: m.group().replace("的", ""), text)  # 充电的插座
         # a light on by day, however it is told (大白天还开着, 白天都一直亮着)
         text = re.sub(r"白天[也还都一直仍照样]{0,4}(?:亮|开)着", "白天亮", text)
         # A typo is a window of the message that no word or problem word cuts in two (8号楼电梯
@@ -981,6 +1032,7 @@ class _Profiler:
         amounts: set[str] = set()  # 太多: too many of it, maybe
         guessed: set[str] = set()  # things of words the table does not know (粗枝)
         rooms: set[str] = set()
+        hinted: set[str] = set()
         at = 0
         last_thing: tuple[str, int] | None = None
         for m in [*_CONCEPT_WORDS.finditer(cut), None]:
@@ -990,6 +1042,8 @@ class _Profiler:
             content += unknown
             for word in unknown:
                 guessed |= _HEADS.get(word[-1], frozenset())
+                if len(word) >= 2 and word[-1] in "子儿":
+                    hinted |= _HEADS.get(word[-2], frozenset())
             if m is None:
                 break
             for name, kind in _CONCEPT_OF[m.group()]:
@@ -1034,7 +1088,8 @@ class _Profiler:
                         frozenset(estates), frozenset(landmarks), f"{body} {where}",
                         frozenset(amounts), frozenset(guessed - things),
                         frozenset(neighbours), frozenset(neighbours | _next_flats(
-                            body, told_flats - neighbours)), frozenset(rooms))
+                            body, told_flats - neighbours)), frozenset(rooms),
+                        frozenset(hinted - things))
 
     def _anchors(self, part: str, roads: set[str], estates: set[str],
                  landmarks: set[tuple[str, str, str]]) -> None:
@@ -1297,7 +1352,7 @@ def _one_household(a: _Profile, b: _Profile) -> bool:
 def _nothing_differs(a: _Profile, b: _Profile) -> bool:
     """Each report names a thing (known or guessed) if the other does, and they agree; a fault
     if the other does, and they do not clash."""
-    said_a, said_b = a.things | a.guessed, b.things | b.guessed
+    said_a, said_b = a.things | a.guessed | a.hinted, b.things | b.guessed | b.hinted
     if bool(said_a) != bool(said_b) or said_a and not _things_agree(said_a, said_b):
         return False
     if bool(a.faults) != bool(b.faults) or _faults_clash(a.faults, b.faults):
@@ -1323,7 +1378,7 @@ def _problem_score(a: _Profile, b: _Profile) -> float:
     of them names) lifts it to AGREED (垃圾分类点很臭 / 垃圾站味道太大)."""
     score = _content_similarity(a.content, b.content)
     # a thing guessed from an unknown word (墙 of 那面墙) may be the one the other names
-    said_a, said_b = a.things | a.guessed, b.things | b.guessed
+    said_a, said_b = a.things | a.guessed | a.hinted, b.things | b.guessed | b.hinted
     things_clash = bool(a.things and b.things and not _things_agree(said_a, said_b)
                         or _guess_differs(a, b) or _other_rooms(a, b))
     # too many of a thing, told in so many words (蚊虫太多), agrees with a plague (成灾)
