@@ -728,3 +728,31 @@ def test_a_capital_alone_and_mandarin_words_are_kept(
     finder: DuplicateFinder, text: str, kept: str
 ) -> None:
     assert kept in finder._profiler.norm(text)
+
+
+# --- residents' words: sentences written for the vocabulary added, not taken from any pair file
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        (("桃源村村口的水渠堵了，臭得很", "桃源村村口"), ("桃源村村口下水道堵住了", "桃源村村口"), True),
+        (("桂园小区楼下有人拿小蜜蜂放歌，太吵", "桂园小区"), ("桂园小区楼下音响声音太大", "桂园小区"), True),
+        (("锦绣路工地塔吊半夜还在转，吵得睡不着", "锦绣路工地"), ("锦绣路工地夜间施工扰民", "锦绣路工地"), True),
+        (("兴隆街公厕大门紧锁，进不去", "兴隆街公厕"), ("兴隆街公共厕所上锁了", "兴隆街公厕"), True),
+        (("兴隆街公厕上锁了", "兴隆街公厕"), ("兴隆街公厕太臭了", "兴隆街公厕"), False),
+        (("杏花巷3号独居的赵奶奶联系不到", "杏花巷3号"), ("杏花巷3号赵奶奶一直不接电话", "杏花巷3号"), True),
+        (("杏花巷3号独居的赵奶奶联系不到", "杏花巷3号"), ("杏花巷3号赵奶奶摔倒了", "杏花巷3号"), False),
+        (("青石公园草坪的草半人高了", "青石公园"), ("青石公园草坪杂草疯长没人修剪", "青石公园"), True),
+        (("金沙湾4栋楼道里好多曱甴", "金沙湾4栋"), ("金沙湾4栋楼道蟑螂成灾", "金沙湾4栋"), True),
+        (("金沙湾4栋楼道里好多偷油婆", "金沙湾4栋"), ("金沙湾4栋楼道老鼠乱窜", "金沙湾4栋"), False),
+        (("金沙湾2座部𨋢坏咗", "金沙湾2座"), ("金沙湾2座电梯坏了", "金沙湾2座"), True),
+        (("丰收路口有辆皮卡停在消防通道上", "丰收路口"), ("丰收路口消防通道被车堵了", "丰收路口"), True),
+        # a car's horn is no loudspeaker
+        (("丰收路口车喇叭按个不停", "丰收路口"), ("丰收路口那家店门口喇叭喊促销", "丰收路口"), False),
+    ],
+)
+def test_residents_words(
+    finder: DuplicateFinder, a: tuple[str, str | None], b: tuple[str, str | None], same: bool
+) -> None:
+    assert (finder.similarity(a[0], a[1], b[0], b[1]) >= THRESHOLD) is same
