@@ -56,7 +56,19 @@ measured once after it: precision 0.800, recall 0.582 (8 wrong merges: east and 
 two bus stops named by their venues, on and under a bridge, two flats' noise sources, a bin's
 place and its overflow, a garage and a refuse room, two parking offences at one junction; 23
 misses, most of them words the table and the last-character reading do not know: 凼凼, 小强,
-沟渠, 柒栋, 打桩 told as 咚咚咚). Every file is seen now.
+沟渠, 柒栋, 打桩 told as 咚咚咚). It is seen now: the next round (another spot told by a side
+before any place noun, on or under a bridge, the part of a street, venues of one family, the
+flat above the one a report names, two rooms of one estate; capital numerals, common Cantonese
+words, a sound said again and again, 的 inside a thing's name; 58 words, 39 of them in no pair
+file) was read against holdout8 (seen: 1.000 / 0.891). `holdout9`
+(tests/data/dup_pairs_holdout9.jsonl, 115 pairs), written blind during that round, asked to be
+realistic (plain and colloquial mixed, not obscure on purpose), measured once after it:
+precision 0.870, recall 0.727 (6 wrong merges: a front gate and a back gate told as 门口 /
+后门, flower pots and a roof sign on one building, two machines of one fitness area, a bar and
+a KTV on one street, open burning and a restaurant's flue, a stop's two directions; 15 misses:
+a tree grown into a window, bins full told as a heap, a burst heating pipe told as steam, e-bikes
+charging in a lobby, a neighbour's noise told from the flat below, an old man not seen told two
+ways, square dancing told as 大妈跳舞). Every file is seen now.
 """
 
 from __future__ import annotations
@@ -76,9 +88,10 @@ DATA = ROOT / "tests" / "data"
 PAIRS = (DATA / "dup_pairs.jsonl", DATA / "dup_pairs_holdout2.jsonl",
          DATA / "dup_pairs_holdout3.jsonl", DATA / "dup_pairs_holdout4.jsonl",
          DATA / "dup_pairs_holdout5.jsonl", DATA / "dup_pairs_holdout6.jsonl",
-         DATA / "dup_pairs_holdout7.jsonl", DATA / "dup_pairs_holdout8.jsonl")
+         DATA / "dup_pairs_holdout7.jsonl", DATA / "dup_pairs_holdout8.jsonl",
+         DATA / "dup_pairs_holdout9.jsonl")
 SPLITS = ("tune", "holdout", "holdout2", "holdout3", "holdout4", "holdout5", "holdout6",
-          "holdout7", "holdout8")
+          "holdout7", "holdout8", "holdout9")
 
 
 @dataclass(frozen=True)
