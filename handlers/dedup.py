@@ -88,6 +88,16 @@ complaint of its own, not its fault (满了); cooking fumes (油烟) are not smo
 And one flat of one building is one household: two reports from it that share a word and in
 which nothing differs (each names a thing, known or guessed, or a fault only if the other does,
 and they agree) are one problem even when the table knows none of their words.
+
+Two specific things where a general word agrees. Each report naming a thing that the other
+names nothing of (花盆 / 广告牌 on one building, though both name a tree: the street's 槐树巷) is
+about two things; a thing written straight before another (外墙燃气管, 煤气管子) only says where
+or of what the other is. The machines of one fitness area are things of their own (扭腰器 /
+蹬力器), termites are no rats. A place's 门口 or 大门 is its main gate, not its back or side gate;
+the direction of travel (往东 / 往西) is a side; a colour before a vehicle, an animal or a
+container tells which one (白色面包车 / 黑色轿车); a street named after bars (酒吧街) holds no
+bar, so the bar and the KTV on it are two venues; smoke let out by a flue or a chimney is no
+open burning. When in doubt these split: a wrong merge hides a problem.
 """
 
 from __future__ import annotations
@@ -301,6 +311,15 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
                        "健身路径")),
     ("单杠", "thing", ("单杠", "双杠")),
     ("漫步机", "thing", ("漫步机", "太空漫步机", "漫步器")),
+    # the machines of a fitness area are things of their own: two reports each naming one
+    # are about two machines
+    ("扭腰器", "thing", ("扭腰器", "转腰器", "扭腰盘")),
+    ("按摩器", "thing", ("腰背按摩器", "按摩器", "背部按摩器", "伸腰伸背器", "伸背器")),
+    ("蹬力器", "thing", ("蹬力器", "坐蹬器", "蹬腿器")),
+    ("推举器", "thing", ("坐推器", "推举器", "推手器", "太极揉推器", "揉推器")),
+    ("牵引器", "thing", ("上肢牵引器", "牵引器", "拉力器", "肩关节康复器", "划船器")),
+    ("健骑机", "thing", ("健骑机", "骑马机", "骑行机", "健身车", "跑步机", "椭圆机")),
+    ("摸高器", "thing", ("摸高器",)),
     ("篮球架", "thing", ("篮球架", "篮筐", "篮板")),
     ("游乐设施", "thing", ("游乐设施", "游乐设备", "儿童乐园", "游乐场", "儿童游乐区",
                        "儿童设施")),
@@ -318,6 +337,8 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("鸡", "thing", ("活鸡", "杀鸡", "养鸡", "公鸡", "鸡")),
     ("老鼠", "pest", ("老鼠", "耗子", "鼠患", "大老鼠", "硕鼠")),
     ("蟑螂", "pest", ("蟑螂", "小强", "偷油婆", "曱甴")),
+    ("白蚁", "pest", ("白蚁", "白蚂蚁")),
+    ("蚂蚁", "pest", ("蚂蚁", "黑蚂蚁", "红蚂蚁", "蚁群")),
     ("蚊蝇", "pest", ("蚊子", "苍蝇", "蚊虫", "蚊蝇", "飞虫", "小飞虫", "蠓虫", "小咬")),
     # vehicles, parking, charging
     ("共享单车", "thing", ("共享单车", "共享自行车", "单车", "小黄车", "共享电单车")),
@@ -464,6 +485,8 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("粪便", "fault", ("狗屎", "狗粪", "粪便", "便便", "拉屎", "屎", "鸟粪", "随地大小便")),
     # cooking fumes (油烟) are smoke, but not smoke of a fire (焚烧): see _EXCLUSIVE_FAULTS
     ("油烟", "fault", ("油烟",)),
+    # smoke let out through a flue or a chimney is a source's exhaust, not a fire in the open
+    ("排烟", "fault", ("烟道", "烟囱", "排烟口", "排烟管", "排烟筒", "烟筒")),
     ("烟", "fault", ("油烟", "烟熏火燎", "冒烟", "浓烟", "烟雾", "烟味", "呛人", "呛得", "黑烟")),
     ("抽烟", "fault", ("抽烟", "吸烟")),
     ("焚烧", "fault", ("焚烧", "烧垃圾", "烧东西", "烧纸", "烧树叶", "烧秸秆", "露天烧")),
@@ -596,6 +619,8 @@ _CONCEPT_WORDS = re.compile("|".join(sorted(map(re.escape, _CONCEPT_OF), key=len
 _WIDER = {"路灯": "灯", "楼道灯": "灯", "红绿灯": "灯", "景观灯": "灯",
           "护栏": "栏杆", "道闸": "栏杆",
           "单杠": "健身器材", "漫步机": "健身器材", "篮球架": "健身器材",
+          **{machine: "健身器材" for machine in ("扭腰器", "按摩器", "蹬力器", "推举器",
+                                                "牵引器", "健骑机", "摸高器")},
           "滑梯": "游乐设施", "秋千": "游乐设施", "跷跷板": "游乐设施",
           "流浪狗": "狗", "宠物狗": "狗", "流浪猫": "猫",
           "广场舞": "音乐", "ktv": "音乐",
@@ -609,7 +634,7 @@ _WIDER = {"路灯": "灯", "楼道灯": "灯", "红绿灯": "灯", "景观灯": 
 # lamp that flickers or a cracked bar is broken; a loose sign is about to fall.
 _RELATED_FAULTS = tuple(map(frozenset, (
     {"满", "堵", "乱停"}, {"堵", "冒水", "积水", "臭"}, {"漏", "爆", "冒水", "积水"},
-    {"烟", "臭"}, {"烟", "焚烧", "着火", "抽烟"}, {"坏", "闪"}, {"坏", "裂", "破"},
+    {"烟", "臭"}, {"烟", "焚烧", "着火", "抽烟"}, {"烟", "排烟", "油烟"}, {"坏", "闪"}, {"坏", "裂", "破"},
     {"坏", "溜梯"}, {"坏", "夹人"}, {"坑", "塌"}, {"倒", "塌"}, {"坏", "塌"},
     {"破", "爆", "漏"}, {"坏", "爆"}, {"松", "异响"},
     {"吵", "异响"}, {"松", "歪", "倒", "掉", "垂"}, {"脏", "扬尘"}, {"脏", "粪便", "臭"},
@@ -625,7 +650,7 @@ _RELATED_FAULTS = tuple(map(frozenset, (
 # (松) is left out: a loose rail and one broken through (护栏锈断了) were two.
 _DAMAGE = frozenset({"掉", "歪", "倒", "异响"})
 # Faults of two sources that exclude each other though related: cooking fumes are not a fire.
-_EXCLUSIVE_FAULTS = (("油烟", "焚烧"),)
+_EXCLUSIVE_FAULTS = (("油烟", "焚烧"), ("排烟", "焚烧"))
 # A thing that is installed, whose place is a complaint of its own (垃圾桶放在窗户底下 is not
 # 垃圾桶满了): placed, set up, facing.
 _FIXTURES = frozenset({"垃圾桶", "垃圾站", "电箱", "监控", "充电桩", "空调外机", "快递柜",
@@ -707,6 +732,17 @@ _MARKS: tuple[tuple[str, re.Pattern[str], dict[str, int] | None], ...] = (
     ("floor", re.compile(r"(楼顶|顶楼|天台|顶层|屋顶|房顶)"),
      {"楼顶": -1, "顶楼": -1, "天台": -1, "顶层": -1, "屋顶": -1, "房顶": -1}),
     ("door", re.compile(r"([前后正侧])(?:大门|门)"), {"前": 0, "正": 0, "后": 1, "侧": 2}),
+    # a place's 门口 or 大门, no door named, is its main gate: not its back or side gate
+    # (医院门口 / 医院后门)
+    ("door", re.compile(r"(?:站|店|场|院|园|行|馆|校|学|苑|府|所|厅|吧|市|区)的?(门口|大门)"),
+     {"门口": 0, "大门": 0}),
+    # the direction of travel is a side (a stop's platform towards the east is not the one
+    # towards the west)
+    ("side", re.compile(r"(?:往|向|朝)(东北|东南|西北|西南|[东西南北])(?![路街巷])"), None),
+    # a colour before a vehicle, an animal or a container tells which one (白色面包车 / 黑色
+    # 轿车 are two cars)
+    ("colour", re.compile(r"([白黑红蓝绿黄灰银紫棕])色的?(?=[\u4e00-\u9fffa-z\s]{0,4}"
+                          r"(?:车|狗|猫|桶|箱|柜|suv))"), None),
     # the front or the back of a building (8栋前面 / 8栋后面)
     ("face", re.compile(r"(?:栋|幢|座|号楼|单元|楼)的?(?:(前|后)(?:面|边|头)|(背后))"),
      {"前": 0, "后": 1, "背后": 1}),
@@ -895,6 +931,9 @@ class _Profile:
     # things of unknown words ending in a suffix (棚子, 牌子): read by the character before it,
     # they may agree with the other report's things, and never tell another thing
     hinted: frozenset[str] = frozenset()
+    # things written straight before another thing's word, saying where or of what it is (外墙
+    # 燃气管, 煤气管子): not a thing of their own for `_each_its_own`
+    modifiers: frozenset[str] = frozenset()
 
 
 def _cn_number(text: str) -> int | None:
@@ -929,7 +968,8 @@ class _Profiler:
         # characters or more: a shorter one typed wrong is too often another word.
         self._sound = SoundIndex(
             [*(w for w, names in _CONCEPT_OF.items()
-               if len(w) > 1 and any(kind in ("thing", "noise", "pest") for _, kind in names)),
+               if len(w) > 1 and w not in _STOPWORDS
+               and any(kind in ("thing", "noise", "pest") for _, kind in names)),
              *(w for w in _LANDMARK_KIND if len(w) >= 3 and _HAN.fullmatch(w))],
             lambda w: len(self._tokens(w)) == 1,
         )
@@ -1027,7 +1067,9 @@ class _Profiler:
                 cut = cut.replace(named, " ")
         cut = _NUMBERED.sub(" ", cut)
         cut = re.sub(_CN_DIGIT_RUN, " ", cut)
-        for _, pattern, _ in _MARKS:  # a mark that names a thing (屋顶) keeps the thing,
+        for kind, pattern, _ in _MARKS:  # a mark that names a thing (屋顶) keeps the thing,
+            if kind == "colour":
+                continue  # not where: what it is
             # and one inside a thing's word (人行道 of 人行道砖) leaves the word whole
             words = [w.span() for w in _CONCEPT_WORDS.finditer(cut)]
             cut = pattern.sub(lambda m: m.group() if m.group() in _CONCEPT_OF or any(
@@ -1041,6 +1083,7 @@ class _Profiler:
         guessed: set[str] = set()  # things of words the table does not know (粗枝)
         rooms: set[str] = set()
         hinted: set[str] = set()
+        modifiers: set[str] = set()
         at = 0
         last_thing: tuple[str, int] | None = None
         for m in [*_CONCEPT_WORDS.finditer(cut), None]:
@@ -1067,6 +1110,9 @@ class _Profiler:
                         things.discard(last_thing[0])
                         if name in _WIDE:
                             name = f"{last_thing[0]}的{name}"
+                    if (last_thing and not cut[last_thing[1]:m.start()].strip()
+                            and last_thing[0] != name):
+                        modifiers.add(last_thing[0])
                     things.add(name)
                     last_thing = (name, m.end())
                     if name in _ROOMS:
@@ -1097,7 +1143,7 @@ class _Profiler:
                         frozenset(amounts), frozenset(guessed - things),
                         frozenset(neighbours), frozenset(neighbours | _next_flats(
                             body, told_flats - neighbours)), frozenset(rooms),
-                        frozenset(hinted - things))
+                        frozenset(hinted - things), frozenset(modifiers & things))
 
     def _anchors(self, part: str, roads: set[str], estates: set[str],
                  landmarks: set[tuple[str, str, str]]) -> None:
@@ -1112,6 +1158,8 @@ class _Profiler:
             if _NOT_ROAD_WORD.match(part, m.start()):
                 continue
             name = self._name(before)
+            if word in _LANDMARK_KIND and re.match(_ROAD_ENDS, part[m.end():]):
+                continue  # 酒吧街, 医院路: a street named after them, no bar, no hospital
             if word in _LANDMARK_KIND:
                 family, kind = _LANDMARK_KIND[word]
                 whole = name + word
@@ -1350,6 +1398,18 @@ def _things_agree(a: frozenset[str], b: frozenset[str]) -> bool:
     return any(_covers(x, y) or _covers(y, x) for x in a for y in b)
 
 
+def _each_its_own(a: _Profile, b: _Profile) -> bool:
+    """Each report names a thing that the other names nothing of (花盆 / 广告牌 on one building,
+    both by a tree of the street's name): two specific things, though a word may agree."""
+    said_a, said_b = a.things | a.guessed | a.hinted, b.things | b.guessed | b.hinted
+
+    def unmatched(mine: frozenset[str], theirs: frozenset[str]) -> bool:
+        return any(not _things_agree(frozenset({x}), theirs) for x in mine - _SPOTS)
+
+    return (unmatched(a.things - a.modifiers or a.things, said_b)
+            and unmatched(b.things - b.modifiers or b.things, said_a))
+
+
 def _one_household(a: _Profile, b: _Profile) -> bool:
     """Both name one flat of one building (6栋101 / 六号楼101)."""
     return bool(a.numbers.get("flat", frozenset()) & b.numbers.get("flat", frozenset())
@@ -1388,7 +1448,7 @@ def _problem_score(a: _Profile, b: _Profile) -> float:
     # a thing guessed from an unknown word (墙 of 那面墙) may be the one the other names
     said_a, said_b = a.things | a.guessed | a.hinted, b.things | b.guessed | b.hinted
     things_clash = bool(a.things and b.things and not _things_agree(said_a, said_b)
-                        or _guess_differs(a, b) or _other_rooms(a, b))
+                        or _guess_differs(a, b) or _other_rooms(a, b) or _each_its_own(a, b))
     # too many of a thing, told in so many words (蚊虫太多), agrees with a plague (成灾)
     faults_clash = _faults_clash(a.faults, b.faults) and not (
         a.faults & b.amounts or b.faults & a.amounts)

@@ -756,3 +756,47 @@ def test_residents_words(
     finder: DuplicateFinder, a: tuple[str, str | None], b: tuple[str, str | None], same: bool
 ) -> None:
     assert (finder.similarity(a[0], a[1], b[0], b[1]) >= THRESHOLD) is same
+
+
+# --- two specific things or spots where a general word agrees: sentences of our own ----------
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        # each names a thing the other names nothing of, though a word agrees (a tree in a
+        # street's name)
+        (("松树街12号楼阳台花盆要掉下来了", "松树街12号楼"), ("松树街12号楼楼顶广告牌要掉下来了", "松树街12号楼"),
+         False),
+        (("枫树湾4栋阳台上的花盆摇摇欲坠", "枫树湾4栋"), ("枫树湾4栋墙上的空调外机摇摇欲坠", "枫树湾4栋"), False),
+        # a thing written before another says where or of what it is (外墙燃气管 / 煤气管子)
+        (("松涛苑3栋外墙燃气管生锈了", "松涛苑3栋"), ("松涛苑三栋外面那根煤气管子锈穿了", "松涛苑三栋"), True),
+        # two machines of one fitness area
+        (("南湖公园健身角的扭腰器卡死了", "南湖公园健身角"), ("南湖公园健身角的蹬力器踏板掉了", "南湖公园健身角"),
+         False),
+        (("南湖公园健身角扭腰器坏了", "南湖公园健身角"), ("南湖公园健身角转腰器转不动了，卡住了", "南湖公园健身角"),
+         True),
+        # a place's 门口 is its main gate, not its back gate
+        (("人民医院门口井盖坏了", "人民医院门口"), ("人民医院后门井盖坏了", "人民医院后门"), False),
+        (("人民医院门口井盖坏了", "人民医院门口"), ("人民医院大门那个井盖坏了", "人民医院大门"), True),
+        # a street named after bars has no bar: the bar and the KTV on it are two venues
+        (("酒吧街的“老船长”酒吧半夜放音乐太吵", "酒吧街"), ("酒吧街那家歌厅半夜唱歌扰民", "酒吧街"), False),
+        # smoke let out by a flue is not a fire in the open
+        (("长乐村村口有人烧垃圾，浓烟很大", "长乐村村口"), ("长乐村村口饭店烟囱冒黑烟", "长乐村村口"), False),
+        (("长乐村饭店的烟道冒浓烟，呛得很", "长乐村"), ("长乐村饭店烟囱天天冒黑烟", "长乐村"), True),
+        # the direction of travel is a side of the stop
+        (("学府路公交站往北的站台顶棚破了", "学府路公交站"), ("学府路公交站往南那边站台雨棚破了", "学府路公交站"),
+         False),
+        (("学府路公交站往北的候车亭雨棚破了", "学府路公交站"), ("学府路公交站北边站台雨棚破了个洞", "学府路公交站"),
+         True),
+        # two colours are two vehicles
+        (("长青小区6栋楼下一辆红色面包车半年没动过", "长青小区6栋"), ("长青小区6栋楼下那辆银色轿车落满了灰，僵尸车", "长青小区6栋"),
+         False),
+        # rats are not termites
+        (("桃李园2栋地下室老鼠很多", "桃李园2栋"), ("桃李园2栋地下室木门被白蚁蛀了", "桃李园2栋"), False),
+    ],
+)
+def test_two_specific_things_or_spots(
+    finder: DuplicateFinder, a: tuple[str, str | None], b: tuple[str, str | None], same: bool
+) -> None:
+    assert (finder.similarity(a[0], a[1], b[0], b[1]) >= THRESHOLD) is same
