@@ -98,6 +98,18 @@ the direction of travel (往东 / 往西) is a side; a colour before a vehicle, 
 container tells which one (白色面包车 / 黑色轿车); a street named after bars (酒吧街) holds no
 bar, so the bar and the KTV on it are two venues; smoke let out by a flue or a chimney is no
 open burning. When in doubt these split: a wrong merge hides a problem.
+
+One problem told by what it leads to, or from two sides. A branch is of a tree (树枝 grown
+into a window / the tree too tall); a heap (堆成山) is a bin full; steam (蒸汽, 冒热气) is a pipe
+leaking, a pipe frozen and cracked (冻裂) one burst; cold told by how it feels (冻死了, 冰手) is
+no heating; a lift that has stopped (电梯又停了，) is out of service; a facade falling is told by
+what falls (掉砖, 掉块); charging by the plug (插着电); writing sprayed on a wall (喷了好多字)
+is graffiti; one not come down (没下楼, 敲门没人应) has not been seen; dumped things (扔了) lie in
+a heap. A fault feared (着火就完了, 万一起火) is a risk, not the fault. A report naming a flat
+(402) and one saying, from its own flat (302, a floor of three digits being a flat), that the
+problem comes from above are about that flat. A bridge is a named place (永宁桥; a footbridge
+and an overpass are other kinds), the 桥 of 桥洞 after one the same; 小区广场 is the estate's
+plaza, no name.
 """
 
 from __future__ import annotations
@@ -153,6 +165,22 @@ _SOUNDS = re.compile(r"([咚哐突轰嗡砰叮哒嘭乒乓噔嘟嗵啪嘀咔])\1
 _NO_WATER = re.compile(r"(?:一滴水|一滴|一点水|半滴水)(?:都|也)(?:没有|没|不出来|不出|出不来)"
                        r"|(?:不出水|出不来水|出不了水|放不出水|没出水)")
 _LIFT = re.compile(r"电梯|升降梯|轿厢|升降机|直梯")
+# a lift that has stopped is out of service (电梯又停了，); not a vehicle stopped by it
+_LIFT_STOPPED = re.compile(r"((?:电梯|升降梯|升降机|直梯)[^，。！？,.!?\s]{0,3}?)"
+                           r"(?:又|还|总|老|经常)?停了(?=\s|$|[，。！？,.!?、~])")
+# a thing falling off is told by what falls (往人行道上掉砖, 外墙掉块)
+_FALLING = re.compile(r"掉(?=墙皮|墙砖|瓷砖|[砖瓦渣块石])")
+# charging told by the plug (电瓶车插着电)
+_PLUGGED = re.compile(r"插着充电|插着电|插着充|插电")
+# a fault feared is a risk, not the fault (着火就完了, 万一起火): the report is of what
+# is there, the other may tell of a fire that is
+_FEARED = re.compile(
+    r"(?:万一|要是|如果|一旦|容易|迟早|担心|生怕|就怕|怕|小心|会不会|随时)"
+    r"[^，。！？,.!?\s]{0,4}?(?:着火|起火|失火|火灾|爆炸|漏电|触电)"
+    r"|(?:着火|起火|失火)了?就(?:完了|麻烦了|糟了|晚了|来不及了)|(?:着火|起火)怎么办")
+# writing sprayed or carved on a wall is graffiti (喷了一堆乱七八糟的字, 刻满了字)
+_WRITTEN = re.compile(r"(?:喷(?![泉头淋灌水])|涂(?![料抹])|刻)(?:了|满了|满|上了|上|着)?"
+                      r"[^，。！？,.!?\s]{0,10}?(?:字|标语|图案|画)(?!楼|板|面)")
 _INSIDE_LIFT = re.compile(r"里[面头边]?(?:还)?有(?:个|一个|两个)?"
                           r"(?:娃|小孩|孩子|小朋友|老人|老太太|老大爷|人)")
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
@@ -346,7 +374,7 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("电动车", "thing", ("电瓶车", "电动自行车", "小电驴", "电驴", "电摩", "电动车",
                        "电动摩托")),
     ("汽车", "thing", ("私家车", "小汽车", "汽车", "轿车", "面包车", "货车", "大货车", "卡车",
-                     "外来车", "外来车辆", "出租车", "网约车", "越野车", "suv", "商务车", "皮卡")),
+                     "外来车", "外来车辆", "出租车", "小车", "小轿车", "网约车", "越野车", "suv", "商务车", "皮卡")),
     ("三轮车", "thing", ("三轮车", "电三轮", "老年代步车", "老头乐")),
     ("渣土车", "thing", ("渣土车", "泥头车", "土方车")),
     ("公交车", "thing", ("公交车", "大巴", "公交")),
@@ -417,7 +445,7 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
                       "只有几秒", "没几秒", "过不完", "来不及过", "等太久", "等半天",
                       "变灯太快", "配时", "时长")),
     ("破", "fault", ("破了", "破损", "破洞", "破个洞", "破了个", "烂了")),
-    ("裂", "fault", ("开裂", "裂缝", "裂开", "裂了", "裂纹", "龟裂", "口子", "裂成", "碎成",
+    ("裂", "fault", ("被砸", "砸破", "玻璃碴", "碎碴", "开裂", "裂缝", "裂开", "裂了", "裂纹", "龟裂", "口子", "裂成", "碎成",
                     "碎裂", "破碎", "碎了", "砸碎", "砸烂", "碎渣", "碎玻璃", "玻璃渣", "碎一地",
                     "碎了一地", "碎掉", "碎成渣", "炸裂", "缺了一块", "崩了")),
     ("异响", "fault", ("异响", "异常响声", "怪声", "咯吱", "嘎吱", "咣当", "哐当", "咣咣", "咯噔",
@@ -459,7 +487,7 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("堵", "fault", ("堵车", "拥堵", "堵塞", "堵死", "堵住", "堵得", "堵成", "不通", "排水不畅",
                     "不畅", "走不动", "走不过去", "过不去", "堵", "挡着", "挡住", "挡路",
                     "挡道", "出不去", "进不去", "进不来", "出不来", "通不过", "过不了")),
-    ("满", "fault", ("满出来", "溢出来", "溢出", "满溢", "溢了", "塞爆", "爆满", "装不下",
+    ("满", "fault", ("堆成山", "成山", "堆积如山", "堆成", "堆得老高", "堆老高", "满出来", "溢出来", "溢出", "满溢", "溢了", "塞爆", "爆满", "装不下",
                     "放不下", "塞不下", "满满当当", "堆满了", "堆满", "堆了", "堆着", "堆放",
                     "乱堆", "塞满", "满了", "满", "堆")),
     ("冒水", "fault", ("返水", "冒水", "冒出来", "往外冒", "往外翻", "翻上来", "漫出来",
@@ -468,10 +496,10 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("积水", "fault", ("积水", "水淹", "淹了", "淹", "泡水", "一片汪洋", "蹚水", "都是水", "全是水", "一滩水",
                       "一大滩水", "水漫", "泡在水里", "死水", "积了")),
     # a gas smell is a gas leak, not a stink
-    ("漏", "fault", ("漏气", "跑气", "煤气味", "燃气味", "天然气味", "液化气味", "漏水", "渗水",
+    ("漏", "fault", ("冒热气", "冒蒸汽", "蒸汽", "热气腾腾", "漏气", "跑气", "煤气味", "燃气味", "天然气味", "液化气味", "漏水", "渗水",
                     "漏雨", "滴水", "渗到", "渗", "漏", "泄漏", "往下滴",
                     "滴答", "渗漏", "洇水", "水渍", "湿了一大片", "往下淌")),
-    ("爆", "fault", ("爆管", "爆了", "爆裂", "破裂", "哗哗", "喷水", "往外喷", "水柱", "喷得",
+    ("爆", "fault", ("冻裂", "冻爆", "爆管", "爆了", "爆裂", "破裂", "哗哗", "喷水", "往外喷", "水柱", "喷得",
                     "喷出来", "往上喷", "水喷", "滋水", "呲水")),
     # smell, dirt, dust, smoke, fire
     ("臭", "fault", ("臭气熏天", "臭烘烘", "臭味", "臭气", "发臭", "恶臭", "异味", "气味",
@@ -506,7 +534,8 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     # garbage
     ("收", "fault", ("没人收", "没人清理", "没人清", "没人打扫", "没人倒", "没人拉", "不清运",
                     "清运", "不收", "没清")),
-    ("乱倒", "fault", ("乱倒", "偷倒", "倾倒", "乱扔", "乱丢", "扔垃圾", "丢垃圾")),
+    ("乱倒", "fault", ("乱倒", "偷倒", "倾倒", "乱扔", "乱丢", "扔垃圾", "丢垃圾", "扔了", "扔在",
+                      "丢弃", "扔掉", "扔", "丢在")),
     ("分类", "fault", ("不分类", "没分类", "混投", "乱投放", "混装", "不分拣")),
     # traffic and parking
     ("乱停", "fault", ("乱停乱放", "乱停", "乱停车", "违停", "违章停车", "乱摆摊", "占道经营",
@@ -557,7 +586,8 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
                       "水停了", "停了水")),
     ("停电", "fault", ("停电", "没有电", "没电", "断电", "跳闸", "电停了")),
     ("停气", "fault", ("停气", "没有气", "没气", "燃气停了", "打不着火")),
-    ("不热", "fault", ("不热", "不暖和", "冰凉", "冰冷", "温度低", "不够热", "冷得")),
+    ("不热", "fault", ("不热", "不暖和", "冰凉", "冰冷", "温度低", "不够热", "冷得", "冻死了",
+                      "冷死了", "冻得", "太冷", "好冷", "很冷", "不暖", "温乎", "凉的", "冰手")),
     ("水压", "fault", ("水压低", "水压太低", "水压不够", "水压小", "水流很小", "水很小",
                       "上不去水", "水上不去", "水压", "水流小", "出水小", "出水很小", "水流细",
                       "出水慢", "没水压", "水压不足", "水流太小", "出水量小", "水很细")),
@@ -582,7 +612,9 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
                     "锁起来")),
     # no answer from someone (联系不上): he has not been seen either
     ("失联", "fault", ("联系不上", "联系不到", "失联", "电话没人接", "没人接电话", "不接电话")),
-    ("没露面", "fault", ("没出门", "没见到", "几天没见", "没见", "没露面", "不见人", "没动静")),
+    ("没露面", "fault", ("没出门", "没见到", "几天没见", "没见", "没露面", "不见人", "没动静",
+                       "没下楼", "没下过楼", "没出过门", "不出门", "没出来过", "敲门没人应",
+                       "敲门没人开", "没人应门", "没开过门")),
     ("走失", "fault", ("迷路", "走失", "走丢", "找不到家", "不认识路", "不记得家")),
     ("摔倒", "fault", ("摔倒", "跌倒", "晕倒", "摔了一跤", "倒在地上")),
     ("高空抛物", "fault", ("高空抛物", "往下扔", "往楼下扔", "扔东西", "从楼上扔", "楼上乱扔",
@@ -622,6 +654,7 @@ _WIDER = {"路灯": "灯", "楼道灯": "灯", "红绿灯": "灯", "景观灯": 
           **{machine: "健身器材" for machine in ("扭腰器", "按摩器", "蹬力器", "推举器",
                                                 "牵引器", "健骑机", "摸高器")},
           "滑梯": "游乐设施", "秋千": "游乐设施", "跷跷板": "游乐设施",
+          "树枝": "树", "叫卖": "音乐",
           "流浪狗": "狗", "宠物狗": "狗", "流浪猫": "猫",
           "广场舞": "音乐", "ktv": "音乐",
           "电梯门": "电梯", "垃圾桶": "垃圾", "垃圾站": "垃圾",
@@ -739,6 +772,8 @@ _MARKS: tuple[tuple[str, re.Pattern[str], dict[str, int] | None], ...] = (
     # the direction of travel is a side (a stop's platform towards the east is not the one
     # towards the west)
     ("side", re.compile(r"(?:往|向|朝)(东北|东南|西北|西南|[东西南北])(?![路街巷])"), None),
+    # a side after a bridge or a junction (桥东桥墩 / 桥西头, 路口北)
+    ("side", re.compile(r"(?:桥|路口|街口)(东北|东南|西北|西南|[东西南北])(?![路街巷])"), None),
     # a colour before a vehicle, an animal or a container tells which one (白色面包车 / 黑色
     # 轿车 are two cars)
     ("colour", re.compile(r"([白黑红蓝绿黄灰银紫棕])色的?(?=[\u4e00-\u9fffa-z\s]{0,4}"
@@ -810,6 +845,9 @@ _LANDMARK_WORDS: tuple[tuple[str, str, str], ...] = (
     ("gym", "游泳馆", "游泳馆|游泳池"),
     ("pharmacy", "", "药店|药房"), ("bbq", "", "烧烤店|烧烤摊|大排档"),
     ("site", "", "工地"), ("factory", "", "工厂|厂房"),
+    # a bridge is a named place (永宁桥); a footbridge, an overpass and a bridge are three kinds
+    ("bridge", "天桥", "人行天桥|过街天桥|天桥"), ("bridge", "立交", "立交桥|高架桥"),
+    ("bridge", "桥", "大桥|桥"),
     ("*", "", "店|商店|门市|门面|铺子|站|馆"),  # of any kind: its name decides
     ("church", "教堂", "教堂"), ("church", "寺庙", "寺庙|庙"), ("fire", "", "消防站|消防队"),
     *(("court", word, word) for word in ("篮球场", "网球场", "足球场", "羽毛球场", "乒乓球台",
@@ -984,6 +1022,11 @@ class _Profiler:
         text = _NO_WATER.sub("没水", text)  # 一滴水都没有
         if _LIFT.search(text):  # 电梯里面有个娃: someone trapped
             text = _INSIDE_LIFT.sub("里面有人", text)
+            text = _LIFT_STOPPED.sub(r"\1停运", text)
+        text = _FALLING.sub("掉落", text)
+        text = _PLUGGED.sub("充电", text)
+        text = _FEARED.sub(" 隐患 ", text)
+        text = _WRITTEN.sub("涂鸦", text)
         text = _OF_THING.sub(lambda m: m.group().replace("的", ""), text)  # 充电的插座
         # a light on by day, however it is told (大白天还开着, 白天都一直亮着)
         text = re.sub(r"白天[也还都一直仍照样]{0,4}(?:亮|开)着", "白天亮", text)
@@ -1022,7 +1065,11 @@ class _Profiler:
                 value = _cn_number(m.group(1))
                 if _KINDS[m.group(2)] == "floor" and _COUNTED.search(part, 0, m.start()):
                     continue  # 加盖了一层 is a storey more, not the first floor
-                if value is not None:
+                if value is not None and _KINDS[m.group(2)] == "floor" and value >= 100:
+                    numbers.setdefault("flat", set()).add(value)  # 302楼上: no 302nd floor
+                    if part is body:
+                        told_flats.add(value)
+                elif value is not None:
                     numbers.setdefault(_KINDS[m.group(2)], set()).add(value)
             for m in _FLAT.finditer(part):
                 value = _cn_number(m.group(1))
@@ -1035,10 +1082,14 @@ class _Profiler:
                                        strict=True):
                     if value:
                         numbers.setdefault(kind, set()).add(int(value))
+                        if kind == "flat" and part is body:
+                            told_flats.add(int(value))
             for loc in find_locations(part):
                 if loc.kind in ("community", "road"):
                     name = re.sub(rf"(?:{_NUM})(?:号|期)$", "", loc.text)
                     name = _GENERIC_PLACE.sub("", name)
+                    if re.match(r"(?:小区|社区)", name):
+                        continue  # 小区广场 is the estate's plaza: no name
                     name = re.sub(r"^[与及跟]", "", name)
                     if loc.kind == "road" and (_NOT_ROADS.search(name[:-1])
                                                or _NOT_ROAD_WORD.match(part, loc.end - 1)):
@@ -1151,15 +1202,21 @@ class _Profiler:
         and landmarks (人民医院, 育才小学, a KTV). A name is the one or two words before the
         place word (jieba's), up to four characters, back to a word that is not a name."""
         last = 0
+        previous = ""  # the family of the landmark word just before
         for m in _ANCHOR.finditer(part):
             word = m.group()
+            if word in _LANDMARK_KIND and re.match(_ROAD_ENDS, part[m.end():]):
+                continue  # 酒吧街, 青石桥路: a street named after them, no bar, no bridge
             before = _NAME_CHARS.search(part, last, m.start()).group()
+            if (word in _LANDMARK_KIND and last == m.start() and previous
+                    and _LANDMARK_KIND[word][0] == previous):
+                last = m.end()
+                continue  # 天桥桥洞: the 桥 of 桥洞 is the footbridge just named
+            previous = _LANDMARK_KIND[word][0] if word in _LANDMARK_KIND else ""
             last = m.end()
             if _NOT_ROAD_WORD.match(part, m.start()):
                 continue
             name = self._name(before)
-            if word in _LANDMARK_KIND and re.match(_ROAD_ENDS, part[m.end():]):
-                continue  # 酒吧街, 医院路: a street named after them, no bar, no hospital
             if word in _LANDMARK_KIND:
                 family, kind = _LANDMARK_KIND[word]
                 whole = name + word
@@ -1312,10 +1369,22 @@ def _other_sources(a: _Profile, b: _Profile) -> bool:
                 and not (a.sources & own_b and b.sources & own_a))
 
 
+def _from_the_flat_named(a: _Profile, b: _Profile) -> bool:
+    """A report names a flat (402 drags chairs) and the other, from its own flat, says the
+    problem comes from that one (302: 楼上): one flat, told by number and from below."""
+    flats = a.numbers.get("flat", frozenset())
+    return bool(flats and b.sources - b.neighbours and flats <= b.sources - b.neighbours
+                and not a.sources)
+
+
 def _conflicting_numbers(a: _Profile, b: _Profile) -> bool:
     if _other_sources(a, b):
         return True
-    return any(kind in b.numbers and not values & b.numbers[kind] and not (
+    if _from_the_flat_named(a, b) or _from_the_flat_named(b, a):
+        flats = {"flat"}
+    else:
+        flats = set()
+    return any(kind in b.numbers and kind not in flats and not values & b.numbers[kind] and not (
         kind == "flat" and values & b.neighbours and b.numbers[kind] & a.neighbours)
                for kind, values in a.numbers.items()) or any(
         kind in b.marks and not values & b.marks[kind] for kind, values in a.marks.items())

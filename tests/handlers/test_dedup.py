@@ -800,3 +800,53 @@ def test_two_specific_things_or_spots(
     finder: DuplicateFinder, a: tuple[str, str | None], b: tuple[str, str | None], same: bool
 ) -> None:
     assert (finder.similarity(a[0], a[1], b[0], b[1]) >= THRESHOLD) is same
+
+
+# --- one problem told by what it leads to, or from two sides: sentences of our own -----------
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        # a branch is of a tree: grown into a window / the tree too tall reaching a balcony
+        (("金桂园3栋门口的树枝伸进二楼窗户了", "金桂园3栋"), ("金桂园3栋门口那棵树长太高了，都伸到二楼阳台上了", "金桂园3栋"),
+         True),
+        (("金桂园3栋门口的树枝伸进二楼窗户了", "金桂园3栋"), ("金桂园3栋门口那棵树被风刮倒了", "金桂园3栋"), False),
+        # bins full, told as a heap
+        (("海棠苑9栋楼下垃圾桶满了没人清", "海棠苑9栋"), ("海棠苑九栋楼下垃圾堆成山了，臭得很", "海棠苑九栋"), True),
+        (("海棠苑9栋楼下垃圾桶满了没人清", "海棠苑9栋"), ("海棠苑九栋楼下垃圾桶被人推倒了", "海棠苑九栋"), False),
+        # a burst heating pipe, told as steam
+        (("丰泽园4号楼地下室暖气管子冻裂了", "丰泽园4号楼地下室"), ("丰泽园四栋地下室全是蒸汽，暖气管漏水", "丰泽园四栋地下室"),
+         True),
+        # a lift that has stopped is out of service; a bike parked by it is not
+        (("翠竹园2栋电梯又停了，老人下不了楼", "翠竹园2栋"), ("翠竹园二栋电梯坏了好几天", "翠竹园二栋"), True),
+        # charging told by the plug; a fire feared is not a fire
+        (("南山公寓6栋一楼大厅电瓶车插着电，着火就完了", "南山公寓6栋一楼大厅"),
+         ("南山公寓6栋一楼大厅有人给电动车充电", "南山公寓6栋一楼大厅"), True),
+        (("南山公寓6栋一楼大厅电瓶车插着电，着火就完了", "南山公寓6栋一楼大厅"),
+         ("南山公寓6栋一楼大厅电动车着火了", "南山公寓6栋一楼大厅"), False),
+        # a neighbour's noise told by the flat's number and from the flat below it
+        (("我住青松里5-2-601，楼上每天半夜蹦迪，吵死了", "青松里5-2-601"),
+         ("青松里5栋2单元701半夜跳来跳去，噪音扰民", "青松里5栋2单元701"), True),
+        (("我住青松里5-2-601，楼上每天半夜蹦迪，吵死了", "青松里5-2-601"),
+         ("青松里5栋2单元801半夜跳来跳去，噪音扰民", "青松里5栋2单元801"), False),
+        # an old man not seen, told two ways; another old man is another
+        (("明珠小区8栋的李大爷好几天没下楼了", "明珠小区8栋"), ("明珠小区八栋李大爷一直敲门没人应", "明珠小区八栋"), True),
+        (("明珠小区8栋的李大爷好几天没下楼了", "明珠小区8栋"), ("明珠小区八栋张大爷好几天没下楼了", "明珠小区八栋"), False),
+        # a facade falling, told by what falls
+        (("光华大厦临街外墙往下掉块，吓死人", "光华大厦"), ("光华大厦外墙瓷砖脱落", "光华大厦"), True),
+        # writing sprayed on a wall is graffiti; a bridge is a named place, a footbridge another
+        (("幸福桥下面墙上被人喷了好多红字", "幸福桥下"), ("幸福大桥桥洞里全是涂鸦", "幸福大桥桥洞"), True),
+        (("幸福桥下面墙上被人喷了好多红字", "幸福桥下"), ("人民路过街天桥桥洞里全是涂鸦", "人民路天桥"), False),
+        # a shop's loudspeaker, told as hawking
+        (("兴业路华联超市门口的喇叭一直喊促销", "兴业路华联超市"), ("兴业路华联超市门口大喇叭叫卖太吵", "兴业路华联超市"),
+         True),
+        # cold told by how it feels; dumped furniture told as dumped and as a heap
+        (("清溪小区7栋供暖不热，屋里冻死了", "清溪小区7栋"), ("清溪小区七栋暖气片冰凉", "清溪小区七栋"), True),
+        (("清溪小区7栋门口有人扔了个旧床垫", "清溪小区7栋"), ("清溪小区7栋门口堆着破沙发没人管", "清溪小区7栋"), True),
+    ],
+)
+def test_one_problem_told_by_what_it_leads_to(
+    finder: DuplicateFinder, a: tuple[str, str | None], b: tuple[str, str | None], same: bool
+) -> None:
+    assert (finder.similarity(a[0], a[1], b[0], b[1]) >= THRESHOLD) is same
