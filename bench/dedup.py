@@ -68,7 +68,19 @@ precision 0.870, recall 0.727 (6 wrong merges: a front gate and a back gate told
 a KTV on one street, open burning and a restaurant's flue, a stop's two directions; 15 misses:
 a tree grown into a window, bins full told as a heap, a burst heating pipe told as steam, e-bikes
 charging in a lobby, a neighbour's noise told from the flat below, an old man not seen told two
-ways, square dancing told as 大妈跳舞). Every file is seen now.
+ways, square dancing told as 大妈跳舞). It is seen now: the next round (each report naming a
+thing of its own is two problems even when a general word agrees; 门口 of a place is its main
+gate; a direction of travel is a side; a colour tells which vehicle; a street named after a
+venue holds none; a problem told by what it leads to: 堆成山, 蒸汽, 冻死了, 没下楼; a feared
+fault is no fault) was read against holdout9 (seen: 1.000 / 1.000). `holdout10`
+(tests/data/dup_pairs_holdout10.jsonl, 115 pairs), written blind and realistic during that
+round, measured once after it: precision 0.943, recall 0.909 (3 wrong merges: a drain grate at a
+house number and a drain by a lane's toilet, a gas smell at a restaurant and in a building's
+stairwell, an underpass's lights and a footbridge's; 5 misses: a lift told with a typo (怀了),
+a flat told as 5楼 above the writer, stalls told as 摆摊烤串, a toilet that will not flush told as
+没水, a stray dog told as 大黄狗). One caveat: while that round worked, one command counted 44
+words it had already chosen over every pair file, holdout10 included (totals only, no
+sentences); its words were not chosen from those counts. Every file is seen now.
 """
 
 from __future__ import annotations
@@ -89,9 +101,10 @@ PAIRS = (DATA / "dup_pairs.jsonl", DATA / "dup_pairs_holdout2.jsonl",
          DATA / "dup_pairs_holdout3.jsonl", DATA / "dup_pairs_holdout4.jsonl",
          DATA / "dup_pairs_holdout5.jsonl", DATA / "dup_pairs_holdout6.jsonl",
          DATA / "dup_pairs_holdout7.jsonl", DATA / "dup_pairs_holdout8.jsonl",
-         DATA / "dup_pairs_holdout9.jsonl")
+         DATA / "dup_pairs_holdout9.jsonl", DATA / "dup_pairs_holdout10.jsonl")
 SPLITS = ("tune", "holdout", "holdout2", "holdout3", "holdout4", "holdout5", "holdout6",
-          "holdout7", "holdout8", "holdout9")
+          "holdout7", "holdout8", "holdout9",
+          "holdout10")
 
 
 @dataclass(frozen=True)
