@@ -15,6 +15,7 @@ from sqlalchemy import Table, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import core
 from storage.models import ConversationState
 
 IDLE = "idle"
@@ -52,15 +53,16 @@ def snapshot(state: State) -> State:
 
 async def load(session: AsyncSession, chat_id: int, user_id: int) -> State:
     """The state, its row locked (PostgreSQL) until the update's transaction ends."""
-    row = (await session.execute(_LOAD, {"chat_id": chat_id, "user_id": user_id})).first()
+    row = (await core.execute(session, _LOAD, {"chat_id": chat_id, "user_id": user_id})).first()
     if row is None:
         return State()
-    return State(row.state, dict(row.data or {}))
+    return State(row[0], dict(row[1] or {}))
 
 
 async def save(
     session: AsyncSession, chat_id: int, user_id: int, state: State, now: datetime
 ) -> None:
     stmt = _SAVE[session.get_bind().dialect.name]
-    await session.execute(stmt, {"chat_id": chat_id, "user_id": user_id, "state": state.name,
-                                 "data": state.data, "updated_at": now})
+    await core.execute(session, stmt, {"chat_id": chat_id, "user_id": user_id,
+                                       "state": state.name, "data": state.data,
+                                       "updated_at": now})

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import events
+from storage import core
 from storage.models import Person
 
-# Built once: every update runs it.
-_BY_TELEGRAM_ID = select(Person).where(Person.telegram_id == bindparam("telegram_id"))
+# Built once, run with Core (storage.core): every update runs one of them. The row becomes a
+# `Person` in the session, so what handlers change in it is flushed as an UPDATE.
+_people = cast(Table, Person.__table__)
+_BY_TELEGRAM_ID = select(*_people.columns).where(_people.c.telegram_id == bindparam("telegram_id"))
+_INSERT = insert(_people).returning(*_people.columns)
+_COLUMNS = _people.columns.keys()
 
 
 async def person_for(
@@ -22,13 +28,18 @@ async def person_for(
     The display name follows Telegram (people rename themselves); roles other than admin are
     given by the bot (binding, joining), never taken from Telegram.
     """
-    person = (await session.scalars(_BY_TELEGRAM_ID, {"telegram_id": sender.id})).one_or_none()
+    found = (await core.execute(session, _BY_TELEGRAM_ID, {"telegram_id": sender.id})).first()
     name = sender.name.strip()[:200]
-    if person is None:
-        person = Person(telegram_id=sender.id, display_name=name, role="resident",
-                        script="simplified", volunteer=False, created_at=now)
-        session.add(person)
-    elif name and person.display_name != name:
+    if found is None:
+        role = "admin" if sender.id in admin_ids else "resident"
+        found = (await core.execute(session, _INSERT, {
+            "telegram_id": sender.id, "display_name": name, "role": role,
+            "script": "simplified", "volunteer": False, "created_at": now,
+        })).first()
+        assert found is not None
+        return core.loaded(session, Person, _COLUMNS, found)
+    person = core.loaded(session, Person, _COLUMNS, found)
+    if name and person.display_name != name:
         person.display_name = name
         person.updated_at = now
     if sender.id in admin_ids and person.role != "admin":
@@ -37,5 +48,4 @@ async def person_for(
     elif person.role == "admin" and sender.id not in admin_ids:
         person.role = "staff"  # taken off INTAKE_ADMIN_IDS: no admin rights kept in the table
         person.updated_at = now
-    await session.flush()
     return person

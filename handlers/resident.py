@@ -25,6 +25,7 @@ from handlers.texts import escape as _e
 from handlers.texts import localize
 from handlers.turn import Turn
 from intents.model import CATEGORIES, Classification
+from storage import core
 from storage.models import (
     OPEN_STATUSES,
     STATUS_LABELS,
@@ -472,7 +473,7 @@ _CANDIDATES = (
 
 async def _opened_last_hour(turn: Turn) -> int:
     params = {"person_id": turn.person.id, "since": turn.now - timedelta(hours=1)}
-    return int(await turn.session.scalar(_OPENED_SINCE, params) or 0)
+    return int((await core.execute(turn.session, _OPENED_SINCE, params)).scalar() or 0)
 
 
 async def _same_problem(
@@ -481,8 +482,8 @@ async def _same_problem(
     finder = turn.services.duplicates
     if finder is None:
         return None
-    rows = await turn.session.execute(
-        _CANDIDATES,
+    rows = await core.execute(
+        turn.session, _CANDIDATES,
         {"grid_id": grid_id, "category": category, "since": turn.now - timedelta(days=7)})
     candidates = [Candidate(row[0], *row) for row in rows]
     return finder.find(NewReport(text, location, category, grid_id), candidates, now=turn.now)
@@ -654,7 +655,7 @@ _LAST_NOTES = (
 
 
 async def _last_notes(turn: Turn, ticket_ids: list[int]) -> dict[int, str]:
-    rows = await turn.session.execute(_LAST_NOTES, {"ticket_ids": ticket_ids})
+    rows = await core.execute(turn.session, _LAST_NOTES, {"ticket_ids": ticket_ids})
     return {ticket_id: note[:100] for ticket_id, note in rows if note}
 
 

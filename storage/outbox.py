@@ -55,6 +55,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage import core
 from storage.db import READ_ONLY
 from storage.models import JsonType, MessageLink, OutboxRow, TicketEvent, UTCDateTime
 from storage.updates import insert_ignoring_conflicts
@@ -121,7 +122,7 @@ async def enqueue(
         "purpose": purpose, "edit_purpose": edit_purpose, "reply_to_purpose": reply_to_purpose,
         "status": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now,
     }
-    result: Any = await session.execute(_INSERT, values)
+    result = await core.execute(session, _INSERT, values)
     return int(result.inserted_primary_key[0])
 
 
@@ -183,7 +184,9 @@ async def enqueue_to_chats(
         "outbox_reply_to_purpose": reply_to_purpose,
         "outbox_now": now,
     }
-    result: Any = await session.execute(stmt, values)
+    if stmt is chats:  # built once: storage.core runs it without SQLAlchemy's machinery
+        return int((await core.execute(session, stmt, values)).rowcount)
+    result: Any = await session.execute(stmt, values)  # built now: SQLAlchemy's cache keeps it
     return int(result.rowcount)
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import core
 from storage.models import ProcessedUpdate
 
 
@@ -29,7 +30,7 @@ async def first_time(session: AsyncSession, update_id: int, now: datetime) -> bo
     caller's transaction rolls back, the id is not recorded and a redelivery is processed.
     """
     stmt = _FIRST_TIME[session.get_bind().dialect.name == "postgresql"]
-    result = await session.execute(stmt, {"update_id": update_id, "at": now})
+    result = await core.execute(session, stmt, {"update_id": update_id, "at": now})
     return result.first() is not None
 
 
