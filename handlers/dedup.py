@@ -99,6 +99,14 @@ container tells which one (白色面包车 / 黑色轿车); a street named after
 bar, so the bar and the KTV on it are two venues; smoke let out by a flue or a chimney is no
 open burning. When in doubt these split: a wrong merge hides a problem.
 
+Each report locating the problem by a landmark of its own is at two spots: a thing it is
+beside (公厕旁边下水道, 电梯口停了辆电动车: the toilet and the lift are where, not what), a house
+number of a street (青石巷18号), a venue (a restaurant by the market), a room of a building where
+another thing is (楼道有燃气味); when each names one the other names nothing of, as a spot or as
+a thing, they split. An underpass is a fourth kind of crossing (天桥 / 地下通道). 停 before an
+e-bike is parking it (停电动车), no power cut; a shop's loudspeaker calling out sales (促销, 甩卖)
+is hawking, not the dancers' music at its door; 广场舞 names no plaza.
+
 One problem told by what it leads to, or from two sides. A branch is of a tree (树枝 grown
 into a window / the tree too tall); a heap (堆成山) is a bin full; steam (蒸汽, 冒热气) is a pipe
 leaking, a pipe frozen and cracked (冻裂) one burst; cold told by how it feels (冻死了, 冰手) is
@@ -170,6 +178,8 @@ _LIFT_STOPPED = re.compile(r"((?:电梯|升降梯|升降机|直梯)[^，。！�
                            r"(?:又|还|总|老|经常)?停了(?=\s|$|[，。！？,.!?、~])")
 # a thing falling off is told by what falls (往人行道上掉砖, 外墙掉块)
 _FALLING = re.compile(r"掉(?=墙皮|墙砖|瓷砖|[砖瓦渣块石])")
+# 停 before a vehicle whose name starts with 电 is parking it, not a power cut (停电)
+_PARKED = re.compile(r"停(?=(?:了|着|满了|满)?(?:辆|台|个)?(?:电动|电瓶|电驴|电摩|电三轮|电单车))")
 # charging told by the plug (电瓶车插着电)
 _PLUGGED = re.compile(r"插着充电|插着电|插着充|插电")
 # a fault feared is a risk, not the fault (着火就完了, 万一起火): the report is of what
@@ -413,7 +423,9 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
                        "跑来跑去", "跑跳", "弹珠", "玻璃球", "高跟鞋", "脚步声", "砸地板")),
     ("鸣笛", "noise", ("鸣笛", "按喇叭", "鸣喇叭", "摁喇叭", "喇叭声", "汽车喇叭", "车喇叭")),
     ("炸街", "noise", ("炸街", "改装车", "轰油门", "飙车", "摩托车")),
-    ("叫卖", "noise", ("叫卖", "大喇叭", "小喇叭", "扩音喇叭", "循环播放")),
+    # a shop's loudspeaker calling out its sales is hawking, not the dancers' music at its door
+    ("叫卖", "noise", ("叫卖", "大喇叭", "小喇叭", "扩音喇叭", "循环播放", "促销", "喊促销",
+                     "搞促销", "甩卖", "大甩卖", "清仓", "揽客", "招揽")),
     ("机器", "noise", ("水泵", "发电机", "冷却塔", "空压机", "机器声", "鼓风机")),
     ("卸货", "noise", ("卸货", "装卸")),
     ("鞭炮", "noise", ("鞭炮", "放炮", "烟花", "爆竹", "礼炮")),
@@ -845,9 +857,12 @@ _LANDMARK_WORDS: tuple[tuple[str, str, str], ...] = (
     ("gym", "游泳馆", "游泳馆|游泳池"),
     ("pharmacy", "", "药店|药房"), ("bbq", "", "烧烤店|烧烤摊|大排档"),
     ("site", "", "工地"), ("factory", "", "工厂|厂房"),
-    # a bridge is a named place (永宁桥); a footbridge, an overpass and a bridge are three kinds
+    # a bridge is a named place (永宁桥); a footbridge, an overpass and a bridge are three kinds,
+    # and an underpass a fourth
     ("bridge", "天桥", "人行天桥|过街天桥|天桥"), ("bridge", "立交", "立交桥|高架桥"),
     ("bridge", "桥", "大桥|桥"),
+    # an underpass is the other kind of crossing: its lights are not the footbridge's
+    ("bridge", "地下通道", "地下通道|地下人行通道|地下过街通道|人行地道|过街地道|下穿通道"),
     ("*", "", "店|商店|门市|门面|铺子|站|馆"),  # of any kind: its name decides
     ("church", "教堂", "教堂"), ("church", "寺庙", "寺庙|庙"), ("fire", "", "消防站|消防队"),
     *(("court", word, word) for word in ("篮球场", "网球场", "足球场", "羽毛球场", "乒乓球台",
@@ -889,7 +904,7 @@ _MARKS = (*_MARKS, (
 _BRANDS = {"工行": "工商", "建行": "建设", "农行": "农业", "中行": "中国", "交行": "交通",
            "招行": "招商", "邮储": "邮政", "邮政储蓄": "邮政", "农商行": "农商"}
 _ANCHOR = re.compile("|".join(sorted(
-    [*(re.escape(w) if "(" not in w else w for w in _LANDMARK_KIND),
+    [*(re.escape(w) if "(" not in w else w for w in _LANDMARK_KIND if w != "广场"),
      *_ESTATE_ENDS.split("|"), *_ROAD_ENDS.split("|")],
     key=len, reverse=True)))
 # The name between a road and 路口 is the other road of the junction, whatever it is (玉泉路
@@ -915,6 +930,13 @@ _PLACE_ENDS = frozenset("湾园府郡邸苑居村城庄路街巷道里")
 _ANOTHER_ESTATE = re.compile(
     r"花园|家园|新村|新城|公寓|大院|宿舍|嘉园|雅苑|华庭|名苑|山庄|公馆|大厦|苑|村")
 _WORD = re.compile(r"[\u4e00-\u9fffa-z]")
+# A house number of a street or a lane (青石巷18号, 解放路25号门口), not a building's (3号楼), a
+# yard's, a gate's of an estate or a line's
+_HOUSE = re.compile(rf"(?:路|街|巷|弄|胡同|里)\s*({_NUM})\s*号(?![楼院房线])")
+# A thing followed by a word of position, then another thing in the same clause, is where the
+# other is (公厕旁边下水道反味, 电梯口停了辆电动车): a landmark, not the problem
+_BESIDE = re.compile(r"\s*的?\s*(?:旁边|边上|旁|边|门口|口|前面|前头|跟前|附近|对面|后面|后头|背后|"
+                     r"底下|脚下)[^，。！？,.!?；;]*$")
 _HAN = re.compile(r"[\u4e00-\u9fff]+")
 _FILLERS = re.compile(r"那个|这个|那边|这边|那儿|这儿|那里|这里|里面|大门口|门口|那|这")
 
@@ -972,6 +994,10 @@ class _Profile:
     # things written straight before another thing's word, saying where or of what it is (外墙
     # 燃气管, 煤气管子): not a thing of their own for `_each_its_own`
     modifiers: frozenset[str] = frozenset()
+    # where a report says the problem is, by a landmark or a spot (see `_other_spots`): a thing
+    # it is beside (公厕旁边下水道: "thing:公厕"), a house number of a street ("house:18"), a
+    # venue ("venue:restaurant"), a room of a building where another thing is ("room:楼道")
+    spots: frozenset[str] = frozenset()
 
 
 def _cn_number(text: str) -> int | None:
@@ -1024,6 +1050,7 @@ class _Profiler:
             text = _INSIDE_LIFT.sub("里面有人", text)
             text = _LIFT_STOPPED.sub(r"\1停运", text)
         text = _FALLING.sub("掉落", text)
+        text = _PARKED.sub("停放", text)  # 停电动车 parks an e-bike, no power cut (停电)
         text = _PLUGGED.sub("充电", text)
         text = _FEARED.sub(" 隐患 ", text)
         text = _WRITTEN.sub("涂鸦", text)
@@ -1135,6 +1162,7 @@ class _Profiler:
         rooms: set[str] = set()
         hinted: set[str] = set()
         modifiers: set[str] = set()
+        beside: set[str] = set()  # things the problem is beside (公厕旁边)
         at = 0
         last_thing: tuple[str, int] | None = None
         for m in [*_CONCEPT_WORDS.finditer(cut), None]:
@@ -1164,6 +1192,10 @@ class _Profiler:
                     if (last_thing and not cut[last_thing[1]:m.start()].strip()
                             and last_thing[0] != name):
                         modifiers.add(last_thing[0])
+                    if (last_thing and last_thing[0] != name
+                            and _BESIDE.match(cut[last_thing[1]:m.start()])):
+                        things.discard(last_thing[0])  # 公厕旁边: where, not what
+                        beside.add(last_thing[0])
                     things.add(name)
                     last_thing = (name, m.end())
                     if name in _ROOMS:
@@ -1194,7 +1226,31 @@ class _Profiler:
                         frozenset(amounts), frozenset(guessed - things),
                         frozenset(neighbours), frozenset(neighbours | _next_flats(
                             body, told_flats - neighbours)), frozenset(rooms),
-                        frozenset(hinted - things), frozenset(modifiers & things))
+                        frozenset(hinted - things), frozenset(modifiers & things),
+                        frozenset(self._spots(body, where, beside, things, landmarks)))
+
+    def _spots(self, body: str, where: str, beside: set[str], things: set[str],
+               landmarks: set[tuple[str, str, str]]) -> set[str]:
+        """Where a report says the problem is: things it is beside, house numbers, venues, a
+        room of a building where another thing is (楼道有燃气味)."""
+        last: tuple[str, int] | None = None
+        for m in _CONCEPT_WORDS.finditer(body):  # before the location is cut (公厕旁边)
+            names = [n for n, kind in _CONCEPT_OF[m.group()] if kind in ("thing", "pest")]
+            if not names:
+                continue
+            if last and last[0] not in names and _BESIDE.match(body, last[1], m.start()):
+                beside.add(last[0])
+            last = (names[0], m.end())
+        spots = {f"thing:{thing}" for thing in beside - things}
+        for part in (body, where):
+            for m in _HOUSE.finditer(part):
+                value = _cn_number(m.group(1))
+                if value is not None:
+                    spots.add(f"house:{value}")
+        spots |= {f"venue:{family}" for family, _, _ in landmarks if family != "*"}
+        if things - _SPOTS:
+            spots |= {f"room:{room}" for room in things & _SPOTS & _ROOMS}
+        return spots
 
     def _anchors(self, part: str, roads: set[str], estates: set[str],
                  landmarks: set[tuple[str, str, str]]) -> None:
@@ -1497,6 +1553,29 @@ def _nothing_differs(a: _Profile, b: _Profile) -> bool:
     return not _guess_differs(a, b) and not _other_rooms(a, b)
 
 
+def _mentions(spot: str, other: _Profile) -> bool:
+    """The other report names the spot too, as a spot or as a thing, a number or a place."""
+    kind, _, value = spot.partition(":")
+    if spot in other.spots:
+        return True
+    if kind in ("thing", "room"):
+        said = other.things | other.guessed | other.hinted | {
+            s.partition(":")[2] for s in other.spots if s.startswith(("thing:", "room:"))}
+        return _things_agree(frozenset({value}), frozenset(said))
+    if kind == "house":
+        return int(value) in other.numbers.get("number", frozenset())
+    return any(family in (value, "*") for family, _, _ in other.landmarks)
+
+
+def _other_spots(a: _Profile, b: _Profile) -> bool:
+    """Each report locates the problem by a landmark or a spot the other names nothing of (a
+    drain at a house number / beside the lane's toilet; a gas smell at a restaurant / in a
+    building's stairwell): two spots."""
+    return bool(a.spots and b.spots
+                and any(not _mentions(x, b) for x in a.spots)
+                and any(not _mentions(y, a) for y in b.spots))
+
+
 def _other_rooms(a: _Profile, b: _Profile) -> bool:
     """Each names a room or area of the estate, and none the same (车库 / 垃圾房)."""
     return bool(a.rooms and b.rooms and not a.rooms & b.rooms)
@@ -1568,7 +1647,7 @@ class DuplicateFinder:
         if named and not any(
             self._profiler.same_place(p, q) for p in a.places for q in b.places
         ) or self._profiler.two_places(a, b) or _another_kind_of_place(a, b) \
-                or _another_kind_of_place(b, a):
+                or _another_kind_of_place(b, a) or _other_spots(a, b):
             return 0.0
         named = named or bool(a.landmarks and b.landmarks)
         score = _problem_score(a, b)

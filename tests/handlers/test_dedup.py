@@ -850,3 +850,40 @@ def test_one_problem_told_by_what_it_leads_to(
     finder: DuplicateFinder, a: tuple[str, str | None], b: tuple[str, str | None], same: bool
 ) -> None:
     assert (finder.similarity(a[0], a[1], b[0], b[1]) >= THRESHOLD) is same
+
+
+# --- each report locating the problem by a landmark of its own: sentences of our own ---------
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        # a house number of a street against a bus stop on it; the same house number agrees
+        (("解放路25号门口井盖松了", "解放路25号"), ("解放路公交站旁边的井盖松了", "解放路公交站"), False),
+        (("解放路25号门口井盖松了", "解放路25号"), ("解放路25号那个井盖一踩就响", "解放路25号"), True),
+        # a restaurant by the market against a building's stairwell; one stairwell told twice
+        (("枫林湾菜市场旁边那家面馆门口有股煤气味", "枫林湾"), ("枫林湾6栋楼道煤气味很大", "枫林湾6栋"), False),
+        (("枫林湾6栋楼道煤气味很大", "枫林湾6栋"), ("枫林湾六栋楼道里有燃气味，怕漏气", "枫林湾六栋"), True),
+        # a light beside the refuse station against one at the toilet's door; beside it twice
+        (("桃源街垃圾站旁边的路灯不亮", "桃源街"), ("桃源街公厕门口路灯坏了", "桃源街"), False),
+        (("桃源街垃圾站旁边的路灯不亮", "桃源街"), ("桃源街垃圾站边上那盏路灯坏了", "桃源街"), True),
+        # an underpass and a footbridge or an overpass are other crossings
+        (("长虹路过街地道里的灯坏了一半", "长虹路"), ("长虹路人行天桥上路灯不亮", "长虹路"), False),
+        (("长虹路地下通道积水了", "长虹路地下通道"), ("长虹路立交桥下面积水很深", "长虹路立交桥"), False),
+        (("长虹路过街地道里的灯坏了一半", "长虹路"), ("长虹路地下通道里面黑漆漆的，灯都不亮", "长虹路"), True),
+        # a bike parked by the lift is not the lift broken (停电动车 is no power cut)
+        (("翠竹园2栋电梯坏了好几天", "翠竹园2栋"), ("翠竹园二栋电梯口有人停电动车", "翠竹园二栋"), False),
+        (("翠竹园2栋电梯坏了好几天", "翠竹园2栋"), ("翠竹园二栋电梯口停了辆电动车，挡着路", "翠竹园二栋"), False),
+        (("翠竹园2栋电梯口停了辆电动车", "翠竹园2栋"), ("翠竹园二栋电梯旁边电瓶车乱放", "翠竹园二栋"), True),
+        (("翠竹园2栋停电了", "翠竹园2栋"), ("翠竹园二栋突然停电，电梯也不动了", "翠竹园二栋"), True),
+        # a shop's loudspeaker calling out sales is hawking, not the dancing at its door
+        (("兴业路华联超市门口的喇叭一直喊促销", "兴业路华联超市"), ("兴业路华联超市门口晚上有人跳广场舞太吵", "兴业路华联超市"),
+         False),
+        (("育才路那家服装店门口音箱天天放清仓大甩卖", "育才路"), ("育才路服装店门口晚上大妈跳舞音乐太响", "育才路"), False),
+        (("育才路那家服装店门口音箱天天放清仓大甩卖", "育才路"), ("育才路服装店门口喇叭循环播放，吵死了", "育才路"), True),
+    ],
+)
+def test_each_report_locating_by_its_own_landmark(
+    finder: DuplicateFinder, a: tuple[str, str | None], b: tuple[str, str | None], same: bool
+) -> None:
+    assert (finder.similarity(a[0], a[1], b[0], b[1]) >= THRESHOLD) is same
