@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 
 from intents.model import CATEGORIES
-from storage.models import Attachment, Person, Ticket, TicketEvent
+from storage.models import Attachment, Grid, Person, Ticket, TicketEvent
 from tests.handlers.chat import Conversation
 from tests.handlers.conftest import CHEN, LI, WANG, ZHANG
 from tests.storage.builders import LONGQUAN_GROUP, STREET_GROUP, TUANJIE_GROUP
@@ -43,6 +43,21 @@ async def test_a_clear_report_with_a_place_becomes_a_ticket_at_once(chat: Conver
     assert "13812341234" not in card.text and "138****1234" in card.text
     assert [label for label, _ in card.buttons] == ["接单", "处理中", "办结", "转派", "退回"]
     assert chat.to(TUANJIE_GROUP) == [] and chat.to(STREET_GROUP) == []
+
+
+async def test_a_grid_changed_between_two_reports_routes_the_second(
+        chat: Conversation) -> None:
+    """The grids are read for every report (an admin or another process may change them)."""
+    await chat.says(ZHANG, "凤凰苑2号楼门口的垃圾三天没人清运了")
+    await chat.says(CHEN, "團結西路的路燈壞了")
+    async with chat.database.sessionmaker() as session, session.begin():
+        tuanjie = (await session.scalars(select(Grid).where(Grid.name == "团结网格"))).one()
+        tuanjie.places = [*tuanjie.places, "凤凰苑"]
+    await chat.says(LI, "凤凰苑5号楼楼道灯坏了好几天")
+    first, second, third = await _tickets(chat)
+    assert first.grid_id != tuanjie.id and not first.location_confirmed  # nobody had 凤凰苑
+    assert second.grid_id == third.grid_id == tuanjie.id and third.location_confirmed
+    assert chat.card(TUANJIE_GROUP, third.number or 0)
 
 
 async def test_no_place_asks_once_and_remembers_the_answer(chat: Conversation) -> None:
