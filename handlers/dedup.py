@@ -107,6 +107,14 @@ a thing, they split. An underpass is a fourth kind of crossing (天桥 / 地下�
 e-bike is parking it (停电动车), no power cut; a shop's loudspeaker calling out sales (促销, 甩卖)
 is hawking, not the dancers' music at its door; 广场舞 names no plaza.
 
+Faults told by a typo, a consequence or how they look: 坏 typed by its sound (怀了, 环了; not where
+an animal may be pregnant, 那只猫怀了), a toilet that will not flush told as no water (没水冲不
+了 / 冲水坏了: a fault of its own, not its door's lock), stalls told by what they sell (烤串), a
+fierce dog (很凶) one that chases and bites, furniture dragged (拖家具) a neighbour's noise. A
+morning market and a night market are two (早市 / 夜市); a colour in an animal's name tells which
+(大白狗 / 大黑狗); a floor named (8楼那户) is not that of a flat the other names (602), nor of
+the one above or below it told by 楼上 / 楼下.
+
 One problem told by what it leads to, or from two sides. A branch is of a tree (树枝 grown
 into a window / the tree too tall); a heap (堆成山) is a bin full; steam (蒸汽, 冒热气) is a pipe
 leaking, a pipe frozen and cracked (冻裂) one burst; cold told by how it feels (冻死了, 冰手) is
@@ -180,6 +188,9 @@ _LIFT_STOPPED = re.compile(r"((?:电梯|升降梯|升降机|直梯)[^，。！�
 _FALLING = re.compile(r"掉(?=墙皮|墙砖|瓷砖|[砖瓦渣块石])")
 # 停 before a vehicle whose name starts with 电 is parking it, not a power cut (停电)
 _PARKED = re.compile(r"停(?=(?:了|着|满了|满)?(?:辆|台|个)?(?:电动|电瓶|电驴|电摩|电三轮|电单车))")
+# 坏 (broken) typed by its sound with pinyin (怀了, 环了), where no animal may be pregnant
+_BROKEN_TYPO = re.compile(r"[怀环](?=了(?![孕崽胎宝孩小一两二三个])|掉了|掉$|掉[！!，,。\s])")
+_ANIMAL = re.compile(r"[猫狗鸡鸭鸽兔鼠]")
 # charging told by the plug (电瓶车插着电)
 _PLUGGED = re.compile(r"插着充电|插着电|插着充|插电")
 # a fault feared is a risk, not the fault (着火就完了, 万一起火): the report is of what
@@ -419,7 +430,7 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
                      "拉二胡", "唢呐", "吹唢呐", "打鼓", "架子鼓", "敲鼓", "萨克斯", "小提琴",
                      "吹号", "古筝", "吉他", "锣鼓", "敲锣打鼓")),
     ("麻将", "noise", ("麻将", "打麻将", "搓麻将", "麻将馆", "棋牌室")),
-    ("楼上动静", "noise", ("蹦迪", "蹦蹦跳跳", "跳绳", "拖椅子", "拖桌子", "拖凳子", "拖东西", "跺脚", "蹦跳", "跳来跳去",
+    ("楼上动静", "noise", ("蹦迪", "蹦蹦跳跳", "跳绳", "拖椅子", "拖桌子", "拖凳子", "拖东西", "拖家具", "挪家具", "拖柜子", "跺脚", "蹦跳", "跳来跳去",
                        "跑来跑去", "跑跳", "弹珠", "玻璃球", "高跟鞋", "脚步声", "砸地板")),
     ("鸣笛", "noise", ("鸣笛", "按喇叭", "鸣喇叭", "摁喇叭", "喇叭声", "汽车喇叭", "车喇叭")),
     ("炸街", "noise", ("炸街", "改装车", "轰油门", "飙车", "摩托车")),
@@ -430,7 +441,7 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("卸货", "noise", ("卸货", "装卸")),
     ("鞭炮", "noise", ("鞭炮", "放炮", "烟花", "爆竹", "礼炮")),
     ("吵架", "thing", ("吵架", "打架", "争吵", "打骂")),
-    ("烧烤", "thing", ("烧烤摊", "烧烤店", "烧烤", "撸串", "夜宵摊")),
+    ("烧烤", "thing", ("烧烤摊", "烧烤店", "烧烤", "撸串", "夜宵摊", "烤串", "烤肉串", "羊肉串")),
     ("油烟机", "thing", ("油烟机", "排烟机", "排风扇", "风机")),
     # --- faults: two different faults of one thing are two problems (烧烤摊油烟大 / 烧烤摊
     # 划拳吵; 电梯很臭 / 电梯按钮没反应; 路灯不亮 / 路灯白天一直亮着)
@@ -560,14 +571,15 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     # animals
     ("咬", "fault", ("咬伤", "咬人", "咬", "扑人", "追人", "追着人", "追着咬", "追着", "冲人",
                     "扑上来", "扑", "冲过来", "龇牙", "见人就追", "追咬", "追赶", "撵人", "吓唬人",
-                    "冲着人叫", "追着跑", "狂追")),
+                    "冲着人叫", "追着跑", "狂追", "好凶", "很凶", "太凶", "特别凶", "凶得很",
+                    "凶猛", "凶狠")),
     # rats, strays, insects: too many of them. Words of mere amount (太多, 好多) say it only
     # as an "amount": it may agree with a report of too many, it contradicts no fault (好多小贩
     # 摆地摊 is about stalls in the way)
     ("多", "amount", ("太多", "特别多", "好多", "很多", "超多", "到处都是")),
     ("多", "fault", ("成群", "成群结队", "泛滥", "乱窜", "出没", "到处跑", "一大群", "成灾",
                     "猖獗", "横行", "满地跑", "窜来窜去", "一窝", "乱飞")),
-    ("下崽", "fault", ("下崽", "生崽", "产崽", "生了一窝", "一窝小猫", "一窝小狗", "生小猫",
+    ("下崽", "fault", ("怀孕", "怀崽", "怀了崽", "大肚子", "下崽", "生崽", "产崽", "生了一窝", "一窝小猫", "一窝小狗", "生小猫",
                       "生小狗", "生了小猫", "生了小狗")),
     ("不牵绳", "fault", ("不牵绳", "不拴绳", "没拴绳", "没牵绳", "不栓绳", "没栓绳", "不系绳",
                       "散养")),
@@ -611,6 +623,9 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     # charging where it must not be (楼道里充电) is a fault; a charger that will not charge is
     # told of the charger (充电桩 holds 充电)
     ("私充", "fault", ("充电",)),
+    # a toilet that will not flush, though told as no water (没水冲不了); not its door's lock
+    ("冲水", "fault", ("冲不了", "冲不下去", "冲不动", "冲不掉", "不能冲水", "冲不走", "没法冲",
+                      "冲水坏", "冲水不", "不冲水", "冲水没反应", "冲水按钮", "冲水阀")),
     # a charger that will not charge is broken
     ("坏", "fault", ("充不了电", "充不进电", "充不上电", "充不上", "充不进", "充不了",
                     "扫码没反应", "扫不了码", "扫码不了", "刷不了", "刷不开", "刷卡没反应",
@@ -790,6 +805,8 @@ _MARKS: tuple[tuple[str, re.Pattern[str], dict[str, int] | None], ...] = (
     # 轿车 are two cars)
     ("colour", re.compile(r"([白黑红蓝绿黄灰银紫棕])色的?(?=[\u4e00-\u9fffa-z\s]{0,4}"
                           r"(?:车|狗|猫|桶|箱|柜|suv))"), None),
+    # a colour said in an animal's name (大白狗 / 大黑狗, 黄猫) tells which one too
+    ("colour", re.compile(r"([白黑黄灰棕])毛?\s*(?=狗|猫)"), None),
     # the front or the back of a building (8栋前面 / 8栋后面)
     ("face", re.compile(r"(?:栋|幢|座|号楼|单元|楼)的?(?:(前|后)(?:面|边|头)|(背后))"),
      {"前": 0, "后": 1, "背后": 1}),
@@ -797,6 +814,10 @@ _MARKS: tuple[tuple[str, re.Pattern[str], dict[str, int] | None], ...] = (
     ("across", re.compile(r"(?:站|店|场|院|园|行|馆|校|学|苑|府|所|厅|吧|楼|市|区)(门口|对面)"),
      {"门口": 0, "对面": 1}),
     ("hand", re.compile(r"([左右])(?:手边|边|侧|手|面)"), {"左": 0, "右": 1}),
+    # a morning market and a night market are two markets, though on one street
+    ("hours", re.compile(r"(早市|卖早点|早点摊|早餐|夜市|夜宵|宵夜|夜摊)"),
+     {"早市": 0, "卖早点": 0, "早点摊": 0, "早餐": 0, "夜市": 1, "夜宵": 1, "宵夜": 1,
+      "夜摊": 1}),
     ("deck", re.compile(r"(地下|地面|地上)(?=\s*(?:停车|车库))"),
      {"地下": 0, "地面": 1, "地上": 1}),
     # the flat above, the one below; not a direction (往楼下扔, 从楼上掉)
@@ -1050,7 +1071,11 @@ class _Profiler:
             text = _INSIDE_LIFT.sub("里面有人", text)
             text = _LIFT_STOPPED.sub(r"\1停运", text)
         text = _FALLING.sub("掉落", text)
-        text = _PARKED.sub("停放", text)  # 停电动车 parks an e-bike, no power cut (停电)
+        text = _PARKED.sub("停放", text)
+        if not _ANIMAL.search(text):
+            text = _BROKEN_TYPO.sub("坏", text)  # 电梯又怀了: 坏 typed by its sound
+        else:
+            text = re.sub(r"怀了(?![孕崽])", "怀孕了", text)  # 那只猫怀了: pregnant  # 停电动车 parks an e-bike, no power cut (停电)
         text = _PLUGGED.sub("充电", text)
         text = _FEARED.sub(" 隐患 ", text)
         text = _WRITTEN.sub("涂鸦", text)
@@ -1433,8 +1458,19 @@ def _from_the_flat_named(a: _Profile, b: _Profile) -> bool:
                 and not a.sources)
 
 
+def _floor_of_another_flat(a: _Profile, b: _Profile) -> bool:
+    """A report names a floor (8楼那户) and the other only flats, none on it (602 is on the 6th
+    floor; the flat a report tells of from below counts too)."""
+    floors = {f for f in a.numbers.get("floor", frozenset()) if 0 < f < 100}
+    flats = b.numbers.get("flat", frozenset()) | b.sources
+    # 楼上 / 楼下 of a flat named only in the location: the floor above or below is its too
+    levels = {0} | {-1 if level == 0 else 1 for level in b.marks.get("level", frozenset())}
+    return bool(floors and flats and "floor" not in b.numbers
+                and not floors & {flat // 100 - level for flat in flats for level in levels})
+
+
 def _conflicting_numbers(a: _Profile, b: _Profile) -> bool:
-    if _other_sources(a, b):
+    if _other_sources(a, b) or _floor_of_another_flat(a, b) or _floor_of_another_flat(b, a):
         return True
     if _from_the_flat_named(a, b) or _from_the_flat_named(b, a):
         flats = {"flat"}

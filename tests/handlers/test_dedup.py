@@ -887,3 +887,37 @@ def test_each_report_locating_by_its_own_landmark(
     finder: DuplicateFinder, a: tuple[str, str | None], b: tuple[str, str | None], same: bool
 ) -> None:
     assert (finder.similarity(a[0], a[1], b[0], b[1]) >= THRESHOLD) is same
+
+
+# --- faults told by a typo, a consequence or how it looks; a floor and a flat: our own -------
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        # 坏 typed by its sound; a cat that is pregnant is not broken
+        (("芦苇小区3号楼电梯又怀了", "芦苇小区3号楼"), ("芦苇小区三号楼电梯坏了没人修", "芦苇小区三号楼"), True),
+        (("芦苇小区3号楼路灯环了", "芦苇小区3号楼"), ("芦苇小区三号楼路灯不亮", "芦苇小区三号楼"), True),
+        (("芦苇小区3号楼电梯又怀了", "芦苇小区3号楼"), ("芦苇小区三号楼电梯里好臭", "芦苇小区三号楼"), False),
+        # a toilet that will not flush, told as no water; its door's lock is another fault
+        (("东湖公园南门公厕没水冲不下去", "东湖公园南门"), ("东湖公园南门厕所冲水坏了好几天", "东湖公园南门"), True),
+        (("东湖公园南门公厕没水冲不下去", "东湖公园南门"), ("东湖公园南门厕所门锁坏了", "东湖公园南门"), False),
+        # stalls told by what they sell; a morning market's stalls are not the night market's
+        (("文昌路夜市烧烤摊把人行道占了", "文昌路夜市"), ("文昌路晚上好多卖烤串的摆摊，人行道都走不了", "文昌路"), True),
+        (("文昌路夜市烧烤摊把人行道占了", "文昌路夜市"), ("文昌路早上卖早点的摊子把人行道占了", "文昌路"), False),
+        (("永宁街早市摊贩占道，车过不去", "永宁街"), ("永宁街夜市摆摊烤串的把路都占了", "永宁街"), False),
+        # a dog told as fierce; the same dog barking is another complaint
+        (("柳岸小区5栋楼下那条大白狗很凶", "柳岸小区5栋"), ("柳岸小区五栋楼下一条大黑狗追着人咬", "柳岸小区五栋"), False),
+        (("柳岸小区5栋楼下那条黑狗很凶，见人就追", "柳岸小区5栋"), ("柳岸小区五栋楼下的流浪狗咬了人", "柳岸小区五栋"), True),
+        (("柳岸小区5栋楼下那条黑狗很凶，见人就追", "柳岸小区5栋"), ("柳岸小区五栋楼下的狗半夜一直叫", "柳岸小区五栋"), False),
+        # a floor and a flat: 602 is on the 6th floor, not the 8th; 楼上 of 502 is the 6th
+        (("和园7栋602天天半夜拖东西", "和园7栋602"), ("和园七栋6楼那户晚上拖家具，就在我家楼上", "和园七栋6楼"), True),
+        (("和园7栋602天天半夜拖东西", "和园7栋602"), ("和园七栋8楼那户晚上拖家具，吵死了", "和园七栋8楼"), False),
+        (("和园7栋我家502，楼上天天半夜拖椅子", "和园7栋502"), ("和园七栋6楼那户晚上拖家具", "和园七栋6楼"), True),
+        (("和园7栋我家502，楼上天天半夜拖椅子", "和园7栋502"), ("和园七栋8楼那户晚上拖家具", "和园七栋8楼"), False),
+    ],
+)
+def test_faults_told_other_ways_and_floors_of_flats(
+    finder: DuplicateFinder, a: tuple[str, str | None], b: tuple[str, str | None], same: bool
+) -> None:
+    assert (finder.similarity(a[0], a[1], b[0], b[1]) >= THRESHOLD) is same
