@@ -1463,8 +1463,10 @@ def _floor_of_another_flat(a: _Profile, b: _Profile) -> bool:
     floor; the flat a report tells of from below counts too)."""
     floors = {f for f in a.numbers.get("floor", frozenset()) if 0 < f < 100}
     flats = b.numbers.get("flat", frozenset()) | b.sources
-    # 楼上 / 楼下 of a flat named only in the location: the floor above or below is its too
-    levels = {0} | {-1 if level == 0 else 1 for level in b.marks.get("level", frozenset())}
+    # 楼上 / 楼下 told by either (of a flat named only in the location, or by one who names
+    # their own floor, 我住8楼，楼上): the floor above or below is its too
+    levels = {0} | {-1 if level == 0 else 1 for level in b.marks.get("level", frozenset())} | {
+        1 if level == 0 else -1 for level in a.marks.get("level", frozenset())}
     return bool(floors and flats and "floor" not in b.numbers
                 and not floors & {flat // 100 - level for flat in flats for level in levels})
 
