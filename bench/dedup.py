@@ -80,7 +80,21 @@ stairwell, an underpass's lights and a footbridge's; 5 misses: a lift told with 
 a flat told as 5楼 above the writer, stalls told as 摆摊烤串, a toilet that will not flush told as
 没水, a stray dog told as 大黄狗). One caveat: while that round worked, one command counted 44
 words it had already chosen over every pair file, holdout10 included (totals only, no
-sentences); its words were not chosen from those counts. Every file is seen now.
+sentences); its words were not chosen from those counts. It is seen now: the next round (each
+report locating the problem by a landmark the other never names is two spots: a thing beside
+it, a house number, a venue, a room; an underpass is no footbridge; hawking is no dancing; a
+typo of 坏; a floor must be the floor of the flat the other names) was read against holdout10
+(seen: 1.000 / 1.000). `holdout11` (tests/data/dup_pairs_holdout11.jsonl, 115 pairs), written
+blind and realistic during that round, measured once after it: precision 0.878, recall 0.782
+(6 wrong merges: one lamp flickering and one leaning at one spot, a market's front and back
+drains, a house number's side and the side across the road, dancing and tai chi music at two
+spots of one estate, a gym and a car wash under one estate, mosquitoes by a river and in a
+basement; 12 misses: a drain told as 污水冒出来, a junction named both ways round, 广场舞 /
+跳舞的大妈, 清吧 / 小酒吧, road works told as 切马路, a road 坑坑洼洼 / 烂的不行, shared bikes told as
+小黄车, heating told as 时热时不热, a stall told as 流动小摊, a box told as 配电箱, barbecue smoke).
+Eight blind batches: precision 0.760, 0.867, 0.925, 0.927, 0.800, 0.870, 0.943, 0.878; recall
+0.760, 0.765, 0.740, 0.745, 0.582, 0.727, 0.909, 0.782. Every round fixes what it is shown; the
+next batch of residents' wording finds new gaps of about the same size. Every file is seen now.
 """
 
 from __future__ import annotations
@@ -101,10 +115,11 @@ PAIRS = (DATA / "dup_pairs.jsonl", DATA / "dup_pairs_holdout2.jsonl",
          DATA / "dup_pairs_holdout3.jsonl", DATA / "dup_pairs_holdout4.jsonl",
          DATA / "dup_pairs_holdout5.jsonl", DATA / "dup_pairs_holdout6.jsonl",
          DATA / "dup_pairs_holdout7.jsonl", DATA / "dup_pairs_holdout8.jsonl",
-         DATA / "dup_pairs_holdout9.jsonl", DATA / "dup_pairs_holdout10.jsonl")
+         DATA / "dup_pairs_holdout9.jsonl", DATA / "dup_pairs_holdout10.jsonl",
+         DATA / "dup_pairs_holdout11.jsonl")
 SPLITS = ("tune", "holdout", "holdout2", "holdout3", "holdout4", "holdout5", "holdout6",
           "holdout7", "holdout8", "holdout9",
-          "holdout10")
+          "holdout10", "holdout11")
 
 
 @dataclass(frozen=True)
