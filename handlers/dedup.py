@@ -1170,14 +1170,25 @@ class _Profiler:
                 cut = cut.replace(named, " ")
         cut = _NUMBERED.sub(" ", cut)
         cut = re.sub(_CN_DIGIT_RUN, " ", cut)
+        # The problem words of `cut`, found again only when a mark has changed it: the search
+        # of the whole table is the dearest regex here, and most marks match nothing.
+        found: list[re.Match[str]] = []
+        words: list[tuple[int, int]] = []
+        found_in: str | None = None
         for kind, pattern, _ in _MARKS:  # a mark that names a thing (屋顶) keeps the thing,
             if kind == "colour":
                 continue  # not where: what it is
+            if pattern.search(cut) is None:
+                continue
             # and one inside a thing's word (人行道 of 人行道砖) leaves the word whole
-            words = [w.span() for w in _CONCEPT_WORDS.finditer(cut)]
+            if found_in != cut:
+                found, found_in = list(_CONCEPT_WORDS.finditer(cut)), cut
+                words = [w.span() for w in found]
             cut = pattern.sub(lambda m: m.group() if m.group() in _CONCEPT_OF or any(
                 s <= m.start() and m.end() <= e and e - s > m.end() - m.start()
                 for s, e in words) else " ", cut)
+        if found_in != cut:
+            found = list(_CONCEPT_WORDS.finditer(cut))
         content: list[str] = []
         things: set[str] = set()
         faults: set[str] = set()
@@ -1190,7 +1201,7 @@ class _Profiler:
         beside: set[str] = set()  # things the problem is beside (公厕旁边)
         at = 0
         last_thing: tuple[str, int] | None = None
-        for m in [*_CONCEPT_WORDS.finditer(cut), None]:
+        for m in [*found, None]:
             rest = cut[at: m.start() if m else len(cut)]
             unknown = [t for t in self._tokens(rest)
                        if t not in _STOPWORDS and _WORD.search(t) and not t.isdigit()]
