@@ -1041,10 +1041,18 @@ def _cn_number(text: str) -> int | None:
     return total + digit
 
 
+_FRAGMENTS = 50_000  # tokenized fragments and normalized texts kept, each
+
+
 class _Profiler:
     def __init__(self, tokens: Tokens, normalizer: Normalizer) -> None:
-        self._tokens = tokens
+        self._tokenize = tokens
         self._normalize = normalizer
+        # The same fragments come again and again (the words between two problem words: 了,
+        # 楼道里; a name before a place word; a location), and jieba is the dearest step of a
+        # profile: each is tokenized, and each location normalized, once.
+        self._token_cache: dict[str, tuple[str, ...]] = {}
+        self._norm_cache: dict[str, str] = {}
         # Residents type with pinyin: the name of a thing may come as its homophone (路等 for
         # 路灯, 拉圾 for 垃圾). Only things: faults are verbs, whose homophones are verbs
         # written on purpose (压到 is not 压倒). A window that is a word of its own (jieba
@@ -1059,9 +1067,25 @@ class _Profiler:
             lambda w: len(self._tokens(w)) == 1,
         )
 
+    def _tokens(self, text: str) -> tuple[str, ...]:
+        found = self._token_cache.get(text)
+        if found is None:
+            if len(self._token_cache) >= _FRAGMENTS:
+                self._token_cache.clear()
+            found = self._token_cache[text] = tuple(self._tokenize(text))
+        return found
+
     def norm(self, text: str | None) -> str:
         if not text:
             return ""
+        found = self._norm_cache.get(text)
+        if found is None:
+            if len(self._norm_cache) >= _FRAGMENTS:
+                self._norm_cache.clear()
+            found = self._norm_cache[text] = self._norm(text)
+        return found
+
+    def _norm(self, text: str) -> str:
         text = re.sub(r"([0-9])\s*#", r"\1号", self._normalize(text).text)  # 5#楼 is 5号楼
         text = _CAPITAL_RUN.sub(_capitals, text)  # 柒栋 is 七栋
         text = _CANTONESE_WORDS.sub(lambda m: _CANTONESE[m.group()], text)
@@ -1084,18 +1108,24 @@ class _Profiler:
         text = re.sub(r"白天[也还都一直仍照样]{0,4}(?:亮|开)着", "白天亮", text)
         # A typo is a window of the message that no word or problem word cuts in two (8号楼电梯
         # holds no 漏电, 充电桩坏了 no 撞坏).
-        inside: set[int] = set()
-        at = 0
-        for token in self._tokens(text):
-            start = text.find(token, at)
-            if start < 0:
-                continue
-            inside.update(range(start + 1, start + len(token)))
-            at = start + len(token)
-        for m in _CONCEPT_WORDS.finditer(text):
-            inside.update(range(m.start() + 1, m.end()))
-        known = set(_CONCEPT_WORDS.findall(text))
-        for hit in self._sound.matches(text, known, inside):
+        found = list(_CONCEPT_WORDS.finditer(text))
+        known = {m.group() for m in found}
+        # Windows barred only remove typos: when none is found with every window allowed
+        # (most messages), none is with some barred, and the text need not be tokenized.
+        hits = self._sound.matches(text, known)
+        if hits:
+            inside: set[int] = set()
+            at = 0
+            for token in self._tokens(text):
+                start = text.find(token, at)
+                if start < 0:
+                    continue
+                inside.update(range(start + 1, start + len(token)))
+                at = start + len(token)
+            for m in found:
+                inside.update(range(m.start() + 1, m.end()))
+            hits = self._sound.matches(text, known, inside)
+        for hit in hits:
             if hit.similarity == 1.0:  # the same sounds; a near sound (站那 / 站牌) is a word
                 text = text.replace(hit.found, hit.word)
         return text
