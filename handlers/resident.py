@@ -8,14 +8,11 @@ report. Every reply is short, polite, in the resident's script, and names the ti
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, Text, bindparam, func, select
-from sqlalchemy import cast as cast_to
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import bindparam, func, select
 
 from handlers import points, tickets, wishes, workers
 from handlers.app import Handled
@@ -23,7 +20,7 @@ from handlers.conversation import IDLE, State
 from handlers.dedup import Candidate, NewReport
 from handlers.keyboards import Callback, inline, parse_callback
 from handlers.notify import category_label, local_time, mask_personal
-from handlers.routing import GridArea, grid_area, route
+from handlers.routing import route
 from handlers.texts import escape as _e
 from handlers.texts import localize
 from handlers.turn import Turn
@@ -33,7 +30,6 @@ from storage.models import (
     OPEN_STATUSES,
     STATUS_LABELS,
     Attachment,
-    Grid,
     Ticket,
     TicketEvent,
     TicketReporter,
@@ -407,7 +403,7 @@ async def _open(turn: Turn, draft: dict[str, Any]) -> None:
     category = draft["choice"] or draft["category"]
     source = "worker" if workers.is_worker(person) else "resident"
     draft["text"] = draft["text"] or f"随手拍：{CATEGORIES.get(category, '其他')}"
-    grid_rows, areas = await _grids(session)
+    grid_rows, areas = await tickets.grids(session)
     lat, lon = draft["lat"], draft["lon"]
     remembered = person.default_address
     if lat is None and not draft["location"] and person.default_lat is not None:
@@ -458,31 +454,6 @@ async def _open(turn: Turn, draft: dict[str, Any]) -> None:
 
 
 # Built once, run with parameters (storage.core): _open runs them on every report.
-_grid_columns = cast(Table, Grid.__table__).columns
-# The JSON columns as their text: the rows are compared with the last ones read as they are.
-_GRIDS = select(*(cast_to(c, Text) if c.key in ("places", "polygon") else c
-                  for c in _grid_columns)).order_by(Grid.id)
-_last_grids: tuple[tuple[Any, ...], list[Grid], list[GridArea]] | None = None
-
-
-async def _grids(session: AsyncSession) -> tuple[list[Grid], list[GridArea]]:
-    """The street's grids and their areas for routing. Read on every report (another process
-    or an admin may have changed them); built again only when a row differs from the last
-    read, which saves building objects and parsing every grid's places per report. The `Grid`s
-    are not in the session: read them, do not change them."""
-    global _last_grids
-    rows = tuple(tuple(row) for row in await core.execute(session, _GRIDS))
-    if _last_grids is not None and _last_grids[0] == rows:
-        return _last_grids[1], _last_grids[2]
-    grids = []
-    for row in rows:
-        values = dict(zip(_grid_columns.keys(), row, strict=True))
-        for key in ("places", "polygon"):
-            values[key] = json.loads(values[key]) if values[key] is not None else None
-        grids.append(Grid(**values))
-    _last_grids = (rows, grids, [grid_area(g) for g in grids])
-    return _last_grids[1], _last_grids[2]
-
 _OPENED_SINCE = (select(func.count()).select_from(TicketReporter)
                  .join(Ticket, Ticket.id == TicketReporter.ticket_id)
                  .where(TicketReporter.person_id == bindparam("person_id"),

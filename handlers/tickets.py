@@ -16,6 +16,7 @@ refusal as if it had come second (two staff pressing 接单 at once: exactly one
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -25,6 +26,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Table,
+    Text,
     and_,
     bindparam,
     exists,
@@ -36,10 +38,12 @@ from sqlalchemy import (
     union_all,
     update,
 )
+from sqlalchemy import cast as cast_to
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from handlers import notify
+from handlers.routing import GridArea, grid_area
 from handlers.texts import localize, localize_markup
 from storage import core, outbox
 from storage.models import (
@@ -190,12 +194,40 @@ async def history(session: AsyncSession, ticket_id: int) -> list[TicketEvent]:
 
 
 async def default_grid(session: AsyncSession) -> Grid | None:
-    """The street's catch-all grid: the one marked default, else the only one there is."""
-    grids = list((await session.scalars(select(Grid).order_by(Grid.id).limit(2))).all())
-    marked = (await session.scalars(select(Grid).where(Grid.is_default).limit(1))).first()
+    """The street's catch-all grid: the one marked default, else the only one there is (not
+    in the session, see `grids`)."""
+    every, _ = await grids(session)
+    marked = next((grid for grid in every if grid.is_default), None)
     if marked is not None:
         return marked
-    return grids[0] if len(grids) == 1 else None
+    return every[0] if len(every) == 1 else None
+
+
+# The grids as Core reads them (storage.core): every report routes over them.
+_grid_columns = cast(Table, Grid.__table__).columns
+# The JSON columns as their text: the rows are compared with the last ones read as they are.
+_GRIDS = select(*(cast_to(c, Text) if c.key in ("places", "polygon") else c
+                  for c in _grid_columns)).order_by(Grid.id)
+_last_grids: tuple[tuple[Any, ...], list[Grid], list[GridArea]] | None = None
+
+
+async def grids(session: AsyncSession) -> tuple[list[Grid], list[GridArea]]:
+    """The street's grids and their areas for routing. Read on every report (another process
+    or an admin may have changed them); built again only when a row differs from the last
+    read, which saves building objects and parsing every grid's places per report. The `Grid`s
+    are not in the session: read them, do not change them."""
+    global _last_grids
+    rows = tuple(tuple(row) for row in await core.execute(session, _GRIDS))
+    if _last_grids is not None and _last_grids[0] == rows:
+        return _last_grids[1], _last_grids[2]
+    built = []
+    for row in rows:
+        values = dict(zip(_grid_columns.keys(), row, strict=True))
+        for key in ("places", "polygon"):
+            values[key] = json.loads(values[key]) if values[key] is not None else None
+        built.append(Grid(**values))
+    _last_grids = (rows, built, [grid_area(g) for g in built])
+    return _last_grids[1], _last_grids[2]
 
 
 # ---------------------------------------------------------------------------------------------

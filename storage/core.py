@@ -19,6 +19,7 @@ when first compiled: run it with `session.execute`.
 
 from __future__ import annotations
 
+from collections import namedtuple
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -35,7 +36,8 @@ _Model = TypeVar("_Model")
 
 @dataclass(slots=True)
 class Rows:
-    """The rows of a statement (tuples, or SQLAlchemy's `Row` on other backends) and its counts."""
+    """The rows of a statement (named tuples: `row.chat_id`, or SQLAlchemy's `Row` on other
+    backends) and its counts."""
 
     rows: Sequence[Any] = ()
     rowcount: int = -1
@@ -70,9 +72,10 @@ class _Compiled:
     sql: str
     names: tuple[str, ...]  # the parameters in the order of the statement's ?s
     binds: tuple[Callable[[Any], Any] | None, ...]
-    results: tuple[Callable[[Any], Any] | None, ...] | None  # None: no processing needed
+    results: tuple[tuple[int, Callable[[Any], Any]], ...]  # the columns that need processing
     constants: Mapping[str, Any]  # values the statement carries itself (IN lists, literals)
     expanding: Any = None  # SQLAlchemy's compiled statement, when it must expand on every call
+    row: Any = tuple  # rows as named tuples (row.chat_id), as SQLAlchemy's rows read
 
 
 _CACHE_SIZE = 500
@@ -87,7 +90,7 @@ def _compile(stmt: Executable, keys: frozenset[str], dialect: Dialect) -> _Compi
     # Expanding parameters (IN lists) the statement carries are rendered once; one given as a
     # parameter is rendered on every call (`_expanded`).
     if {param.key for param in compiled.post_compile_params} & keys:
-        return _Compiled("", (), (), _results(stmt, dialect), {}, compiled)
+        return _Compiled("", (), (), _results(stmt, dialect), {}, compiled, _row_type(stmt))
     expanded = compiled.construct_expanded_state(
         {key: None for key in keys}, escape_names=False)
     names = tuple(expanded.positiontup or ())
@@ -95,14 +98,20 @@ def _compile(stmt: Executable, keys: frozenset[str], dialect: Dialect) -> _Compi
     binds = tuple(processors.get(name) for name in names)
     constants = {name: value for name, value in expanded.parameters.items()
                  if name not in keys}
-    return _Compiled(expanded.statement, names, binds, _results(stmt, dialect), constants)
+    return _Compiled(expanded.statement, names, binds, _results(stmt, dialect), constants,
+                     row=_row_type(stmt))
 
 
-def _results(stmt: Executable, dialect: Dialect) -> tuple[Callable[[Any], Any] | None, ...] | None:
+def _row_type(stmt: Executable) -> Any:
+    keys = [column.key for column in getattr(stmt, "exported_columns", ()) or ()]
+    return namedtuple("Row", keys, rename=True) if keys else tuple  # type: ignore[misc]  # noqa: PYI024
+
+
+def _results(stmt: Executable, dialect: Dialect) -> tuple[tuple[int, Callable[[Any], Any]], ...]:
     columns = list(getattr(stmt, "exported_columns", ()) or ())
-    found = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None)
-                  for column in columns)
-    return found if any(found) else None
+    found = ((index, column.type.dialect_impl(dialect).result_processor(dialect, None))
+             for index, column in enumerate(columns))
+    return tuple((index, process) for index, process in found if process is not None)
 
 
 def _expanded(compiled: _Compiled, params: Mapping[str, Any]) -> tuple[str, list[Any]]:
@@ -175,11 +184,36 @@ async def execute(session: AsyncSession, stmt: Executable,
             cursor.close()
 
     fetched, rowcount, lastrowid = await driver.run(run)
-    if compiled.results is not None:
-        processors = compiled.results
-        fetched = [tuple(v if p is None else p(v) for p, v in zip(processors, row, strict=True))
-                   for row in fetched]
+    if fetched:
+        make = compiled.row._make if compiled.row is not tuple else tuple
+        if compiled.results:
+            fetched = [make(_processed(row, compiled.results)) for row in fetched]
+        elif make is not tuple:
+            fetched = [make(row) for row in fetched]
     return Rows(fetched, rowcount, lastrowid)
+
+
+async def execute_many(session: AsyncSession, stmt: Executable,
+                       rows: Sequence[Mapping[str, Any]]) -> None:
+    """`stmt` once for each of `rows` (their keys alike), in the session's transaction. On
+    SQLite one statement at a time on the loop's thread (each one alone is safe to run again on
+    SQLITE_BUSY, which an executemany in the thread was not); elsewhere one executemany."""
+    if not rows:
+        return
+    dialect = (session.bind or session.get_bind()).dialect
+    if dialect.name == "sqlite" and await _driver(session) is not None:
+        for row in rows:
+            await execute(session, stmt, row)
+        return
+    await session.execute(stmt, [dict(row) for row in rows])
+
+
+def _processed(row: tuple[Any, ...],
+               processors: tuple[tuple[int, Callable[[Any], Any]], ...]) -> list[Any]:
+    values = list(row)
+    for index, process in processors:
+        values[index] = process(values[index])
+    return values
 
 
 def attach(session: AsyncSession, row: _Model) -> _Model:

@@ -53,12 +53,13 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects import postgresql as postgresql_dialect
+from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage import core
 from storage.db import READ_ONLY
 from storage.models import JsonType, MessageLink, OutboxRow, TicketEvent, UTCDateTime
-from storage.updates import insert_ignoring_conflicts
 
 METHODS = (
     "sendMessage",
@@ -219,12 +220,8 @@ async def claim_due(
                         session, row.chat_id, row.ticket_id, row.edit_purpose
                     )
                     if message_id is None:
-                        await session.execute(
-                            update(_outbox)
-                            .where(_outbox.c.id == row.id)
-                            .values(status="failed", last_error=NOTHING_TO_EDIT,
-                                    failed_at=now, lease_until=None)
-                        )
+                        await core.execute(session, _NOTHING_TO_EDIT,
+                                           {"row_id": row.id, "now": now})
                         unblocked_any = True
                         continue
                     payload["message_id"] = message_id
@@ -249,12 +246,8 @@ async def claim_due(
                     )
                 )
             if ready:
-                await session.execute(
-                    update(_outbox)
-                    .where(_outbox.c.id.in_([m.id for m in ready]))
-                    .values(status="sending", lease_until=now + lease,
-                            attempts=_outbox.c.attempts + 1)
-                )
+                await core.execute(session, _CLAIM, {"ids": [m.id for m in ready],
+                                                     "lease_until": now + lease})
                 claimed.extend(ready)
             if not unblocked_any:
                 break  # a failed edit may have unblocked its chat's next row: look again
@@ -264,20 +257,7 @@ async def claim_due(
 async def _candidates(
     session: AsyncSession, now: datetime, limit: int, postgres: bool
 ) -> list[Any]:
-    older = _outbox.alias("older")
-    blocked = exists().where(
-        older.c.chat_id == _outbox.c.chat_id,
-        older.c.id < _outbox.c.id,
-        older.c.status.in_(UNFINISHED),
-    )
-    due = or_(
-        and_(_outbox.c.status == "pending", _outbox.c.next_attempt_at <= now),
-        and_(_outbox.c.status == "sending", _outbox.c.lease_until <= now),
-    )
-    stmt = select(_outbox).where(due, ~blocked).order_by(_outbox.c.id).limit(limit)
-    if postgres:
-        stmt = stmt.with_for_update(skip_locked=True, of=_outbox)
-    return list((await session.execute(stmt)).all())
+    return (await core.execute(session, _DUE[postgres], {"now": now, "limit": limit})).all()
 
 
 async def _linked_message(
@@ -285,17 +265,30 @@ async def _linked_message(
 ) -> int | None:
     if ticket_id is None:
         return None
-    stmt = (
-        select(_links.c.message_id)
-        .where(
-            _links.c.chat_id == chat_id,
-            _links.c.ticket_id == ticket_id,
-            _links.c.purpose == purpose,
-        )
-        .order_by(_links.c.id.desc())
-        .limit(1)
-    )
-    return (await session.execute(stmt)).scalar_one_or_none()
+    params = {"chat_id": chat_id, "ticket_id": ticket_id, "purpose": purpose}
+    return (await core.execute(session, _LINKED, params)).scalar()  # type: ignore[no-any-return]
+
+
+# Built once (storage.core): the dispatcher claims rows many times a second.
+_older = _outbox.alias("older")
+_DUE_ROWS = select(_outbox).where(
+    or_(and_(_outbox.c.status == "pending", _outbox.c.next_attempt_at <= bindparam("now")),
+        and_(_outbox.c.status == "sending", _outbox.c.lease_until <= bindparam("now"))),
+    ~exists().where(_older.c.chat_id == _outbox.c.chat_id, _older.c.id < _outbox.c.id,
+                    _older.c.status.in_(UNFINISHED)),
+).order_by(_outbox.c.id).limit(bindparam("limit"))
+_DUE = {False: _DUE_ROWS, True: _DUE_ROWS.with_for_update(skip_locked=True, of=_outbox)}
+_CLAIM = (update(_outbox).where(_outbox.c.id.in_(bindparam("ids", expanding=True)))
+          .values(status="sending", lease_until=bindparam("lease_until"),
+                  attempts=_outbox.c.attempts + 1))
+_NOTHING_TO_EDIT = (update(_outbox).where(_outbox.c.id == bindparam("row_id"))
+                    .values(status="failed", last_error=NOTHING_TO_EDIT,
+                            failed_at=bindparam("now"), lease_until=None))
+_LINKED = (select(_links.c.message_id)
+           .where(_links.c.chat_id == bindparam("chat_id"),
+                  _links.c.ticket_id == bindparam("ticket_id"),
+                  _links.c.purpose == bindparam("purpose"))
+           .order_by(_links.c.id.desc()).limit(1))
 
 
 async def mark_sent(
@@ -323,19 +316,11 @@ async def mark_sent_many(
     if not sent:
         return set()
     async with sessionmaker() as session, session.begin():
-        rows = (
-            await session.execute(
-                select(_outbox.c.id, _outbox.c.chat_id, _outbox.c.ticket_id, _outbox.c.purpose,
-                       _outbox.c.method).where(_outbox.c.id.in_(list(sent)))
-            )
-        ).all()
+        rows = await core.execute(session, _SENT_ROWS, {"ids": list(sent)})
         found = {row.id: row for row in rows}
-        if found:
-            await session.execute(
-                _MARK_SENT,
-                [{"row_id": row_id, "now": now, "message_ids": list(sent[row_id])}
-                 for row_id in found],
-            )
+        await core.execute_many(session, _MARK_SENT, [
+            {"row_id": row_id, "now": now, "message_ids": list(sent[row_id])}
+            for row_id in found])
         links = [
             {"chat_id": row.chat_id, "message_id": message_id, "ticket_id": row.ticket_id,
              "purpose": row.purpose, "created_at": now}
@@ -343,12 +328,17 @@ async def mark_sent_many(
             if row.ticket_id is not None and row.method not in EDIT_METHODS
             for message_id in sent[row.id]
         ]
-        if links:
-            stmt = insert_ignoring_conflicts(session, _links, ["chat_id", "message_id"])
-            await session.execute(stmt, links)
+        await core.execute_many(session, _NEW_LINK[session.get_bind().dialect.name], links)
     return set(sent) - set(found)
 
 
+# Built once (storage.core): the dispatcher runs them for every message it sends.
+_SENT_ROWS = (select(_outbox.c.id, _outbox.c.chat_id, _outbox.c.ticket_id, _outbox.c.purpose,
+                     _outbox.c.method)
+              .where(_outbox.c.id.in_(bindparam("ids", expanding=True))))
+_NEW_LINK = {name: module.insert(_links).on_conflict_do_nothing(
+    index_elements=["chat_id", "message_id"]) for name, module in
+    (("sqlite", sqlite_dialect), ("postgresql", postgresql_dialect))}
 _MARK_SENT = (
     update(_outbox)
     .where(_outbox.c.id == bindparam("row_id"))

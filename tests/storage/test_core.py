@@ -42,6 +42,7 @@ async def test_rows_and_types_as_sqlalchemy_gives_them(database: Database) -> No
         ours = (await core.execute(session, _ROWS, {"chat_id": 5})).all()
         theirs = (await session.execute(_ROWS, {"chat_id": 5})).all()
     assert [tuple(r) for r in ours] == [tuple(r) for r in theirs]
+    assert [r.payload for r in ours] == [r.payload for r in theirs]  # named, as SQLAlchemy's
     assert ours[0][1] == {"text": "您好", "n": [1, 2]}
     assert ours[1][2] == T0 + timedelta(hours=1) and ours[1][2].tzinfo is not None
 
@@ -71,6 +72,17 @@ async def test_rowcount_and_an_upsert(database: Database) -> None:
             session, update(_outbox).where(_outbox.c.chat_id == bindparam("c"))
             .values(status="sent"), {"c": 7})
         assert changed.rowcount == 3
+        await core.execute_many(session, _RETRY, [
+            {"c": 7, "at": T0 + timedelta(minutes=i)} for i in range(2)] + [{"c": 70, "at": T0}])
+        assert [(row.status, row.next_attempt_at) for row in (
+            await core.execute(session, select(_outbox.c.status, _outbox.c.next_attempt_at)
+                               .where(_outbox.c.chat_id == 7)))] == [
+            ("pending", T0 + timedelta(minutes=1))] * 3  # in order: the last one stays
+        await core.execute_many(session, _RETRY, [])
+
+
+_RETRY = (update(_outbox).where(_outbox.c.chat_id == bindparam("c"))
+          .values(status="pending", next_attempt_at=bindparam("at")))
 
 
 async def test_pending_orm_changes_are_flushed_first(database: Database) -> None:
