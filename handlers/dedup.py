@@ -131,7 +131,7 @@ plaza, no name.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -1019,6 +1019,34 @@ class _Profile:
     # it is beside (公厕旁边下水道: "thing:公厕"), a house number of a street ("house:18"), a
     # venue ("venue:restaurant"), a room of a building where another thing is ("room:楼道")
     spots: frozenset[str] = frozenset()
+    # Read off the fields above once, not on each of the ~70 comparisons of a report:
+    content_set: frozenset[str] = field(init=False)  # the words of `content`
+    said: frozenset[str] = field(init=False)  # things, known, guessed or hinted
+    floors: frozenset[int] = field(init=False)  # numbered floors below the 100th
+    flats_and_sources: frozenset[int] = field(init=False)  # flats named or told of
+    own_flats: frozenset[int] = field(init=False)  # flats named, not told of as the source
+    told_sources: frozenset[int] = field(init=False)  # sources but the neighbours named
+    # the floors above or below a flat that 楼上 / 楼下 says (`_floor_of_another_flat`): as
+    # told by the report naming flats, and as told by the one naming the floor
+    levels_of_flats: frozenset[int] = field(init=False)
+    levels_of_floor: frozenset[int] = field(init=False)
+    unspaced: str = field(init=False)  # text without spaces
+
+    def __post_init__(self) -> None:
+        put = object.__setattr__
+        flats = self.numbers.get("flat", frozenset())
+        levels = self.marks.get("level", frozenset())
+        put(self, "content_set", frozenset(self.content))
+        put(self, "said", self.things | self.guessed | self.hinted)
+        put(self, "floors", frozenset(
+            f for f in self.numbers.get("floor", frozenset()) if 0 < f < 100))
+        put(self, "flats_and_sources", flats | self.sources)
+        put(self, "own_flats", flats - self.sources)
+        put(self, "told_sources", self.sources - self.neighbours)
+        put(self, "levels_of_flats", frozenset({0} | {-1 if level == 0 else 1
+                                                     for level in levels}))
+        put(self, "levels_of_floor", frozenset(1 if level == 0 else -1 for level in levels))
+        put(self, "unspaced", self.text.replace(" ", ""))
 
 
 def _cn_number(text: str) -> int | None:
@@ -1457,7 +1485,7 @@ def _another_kind_of_place(a: _Profile, b: _Profile) -> bool:
     (明月路 / 明月里, 东风路 / 东风村): one name, two places."""
     for name in a.places:
         m = _PLACE_STEM.match(name)
-        if not m or name not in a.text.replace(" ", "") or name in b.text.replace(" ", ""):
+        if not m or name not in a.unspaced or name in b.unspaced:
             continue  # a road read off a junction (路平安街口: 平安路) is not written so
         stem = m.group(1)
         rest = name[len(stem):]
@@ -1485,49 +1513,55 @@ def _other_sources(a: _Profile, b: _Profile) -> bool:
     """Each report says which flat the problem comes from, and they are two flats (802 telling
     of 楼上 902, 702 of 楼上 802); not two flats each naming the other (a leak told from above
     and from below)."""
-    own_a = a.numbers.get("flat", frozenset()) - a.sources
-    own_b = b.numbers.get("flat", frozenset()) - b.sources
     return bool(a.sources and b.sources and not a.sources & b.sources
-                and not (a.sources & own_b and b.sources & own_a))
+                and not (a.sources & b.own_flats and b.sources & a.own_flats))
 
 
 def _from_the_flat_named(a: _Profile, b: _Profile) -> bool:
     """A report names a flat (402 drags chairs) and the other, from its own flat, says the
     problem comes from that one (302: 楼上): one flat, told by number and from below."""
     flats = a.numbers.get("flat", frozenset())
-    return bool(flats and b.sources - b.neighbours and flats <= b.sources - b.neighbours
-                and not a.sources)
+    return bool(flats and b.told_sources and flats <= b.told_sources and not a.sources)
 
 
 def _floor_of_another_flat(a: _Profile, b: _Profile) -> bool:
     """A report names a floor (8楼那户) and the other only flats, none on it (602 is on the 6th
     floor; the flat a report tells of from below counts too)."""
-    floors = {f for f in a.numbers.get("floor", frozenset()) if 0 < f < 100}
-    flats = b.numbers.get("flat", frozenset()) | b.sources
+    floors, flats = a.floors, b.flats_and_sources
+    if not (floors and flats and "floor" not in b.numbers):
+        return False
     # 楼上 / 楼下 told by either (of a flat named only in the location, or by one who names
     # their own floor, 我住8楼，楼上): the floor above or below is its too
-    levels = {0} | {-1 if level == 0 else 1 for level in b.marks.get("level", frozenset())} | {
-        1 if level == 0 else -1 for level in a.marks.get("level", frozenset())}
-    return bool(floors and flats and "floor" not in b.numbers
-                and not floors & {flat // 100 - level for flat in flats for level in levels})
+    levels = b.levels_of_flats | a.levels_of_floor
+    return not floors & {flat // 100 - level for flat in flats for level in levels}
 
 
 def _conflicting_numbers(a: _Profile, b: _Profile) -> bool:
-    if _other_sources(a, b) or _floor_of_another_flat(a, b) or _floor_of_another_flat(b, a):
+    # The tests are pure and or-ed: the cheap ones, which decide most comparisons (two
+    # buildings of one street), come first.
+    theirs = b.numbers
+    for kind, values in a.numbers.items():
+        other = theirs.get(kind)
+        if other is None or values & other:
+            continue
+        if kind != "flat":
+            return True
+        # two flats, unless each names the other's (a leak told from above and from below),
+        # or one is the flat the other tells of from below (402 / 302: 楼上)
+        if not (values & b.neighbours and other & a.neighbours) and not (
+                _from_the_flat_named(a, b) or _from_the_flat_named(b, a)):
+            return True
+    if any(kind in b.marks and not values & b.marks[kind] for kind, values in a.marks.items()):
         return True
-    if _from_the_flat_named(a, b) or _from_the_flat_named(b, a):
-        flats = {"flat"}
-    else:
-        flats = set()
-    return any(kind in b.numbers and kind not in flats and not values & b.numbers[kind] and not (
-        kind == "flat" and values & b.neighbours and b.numbers[kind] & a.neighbours)
-               for kind, values in a.numbers.items()) or any(
-        kind in b.marks and not values & b.marks[kind] for kind, values in a.marks.items())
+    return _other_sources(a, b) or _floor_of_another_flat(a, b) or _floor_of_another_flat(b, a)
 
 
 def _same_numbers(a: _Profile, b: _Profile) -> bool:
     """Both name the same numbered thing (5号楼 / 五栋): as good as a named place."""
     return any(values & b.numbers.get(kind, frozenset()) for kind, values in a.numbers.items())
+
+
+_THING_AND_FAULT = frozenset({"thing", "fault"})
 
 
 def _said_by(word: str, other: frozenset[str]) -> float:
@@ -1537,14 +1571,23 @@ def _said_by(word: str, other: frozenset[str]) -> float:
     in a corridor, is not 充电桩, the charger)."""
     if word in other:
         return 1.0
-
-    def holds(long: str, short: str) -> bool:
-        return short in long and {_KIND_OF.get(long), _KIND_OF.get(short)} != {"thing", "fault"}
-
-    if any(holds(o, word) for o in other):
-        return 1.0
-    part = min(1.0, sum(len(o) for o in other if holds(word, o)) / len(word))  # 飞线+充电
-    near = max((fuzz.ratio(word, o) for o in other if len(o) == len(word) > 2), default=0.0)
+    # one pass over the other's words: a word holding this one (1.0), words it holds (a
+    # part), words of its length (a near spelling); "holds" of a thing and a fault is none
+    kind = _KIND_OF.get(word)
+    size = len(word)
+    held = 0
+    alike: list[str] = []
+    for o in other:
+        if word in o:
+            if {_KIND_OF.get(o), kind} != _THING_AND_FAULT:
+                return 1.0
+        elif o in word:
+            if {_KIND_OF.get(o), kind} != _THING_AND_FAULT:
+                held += len(o)
+        elif len(o) == size > 2:
+            alike.append(o)
+    part = min(1.0, held / size)  # 飞线+充电
+    near = max((fuzz.ratio(word, o) for o in alike), default=0.0)
     return max(part, near / 100 if near >= 75 else 0.0)
 
 
@@ -1552,10 +1595,9 @@ def _coverage(a: frozenset[str], b: frozenset[str]) -> float:
     return sum(_said_by(w, b) for w in a) / len(a)
 
 
-def _content_similarity(a: Sequence[str], b: Sequence[str]) -> float:
+def _content_similarity(set_a: frozenset[str], set_b: frozenset[str]) -> float:
     """0..1: how much of the terser report the other one says, and a little of the reverse
     (a second resident often adds details: 差点摔倒, 好几天了)."""
-    set_a, set_b = frozenset(a), frozenset(b)
     if not set_a or not set_b:
         return 0.0
     if len(set_a) > len(set_b):
@@ -1605,7 +1647,7 @@ def _things_agree(a: frozenset[str], b: frozenset[str]) -> bool:
 def _each_its_own(a: _Profile, b: _Profile) -> bool:
     """Each report names a thing that the other names nothing of (花盆 / 广告牌 on one building,
     both by a tree of the street's name): two specific things, though a word may agree."""
-    said_a, said_b = a.things | a.guessed | a.hinted, b.things | b.guessed | b.hinted
+    said_a, said_b = a.said, b.said
 
     def unmatched(mine: frozenset[str], theirs: frozenset[str]) -> bool:
         return any(not _things_agree(frozenset({x}), theirs) for x in mine - _SPOTS)
@@ -1624,7 +1666,7 @@ def _one_household(a: _Profile, b: _Profile) -> bool:
 def _nothing_differs(a: _Profile, b: _Profile) -> bool:
     """Each report names a thing (known or guessed) if the other does, and they agree; a fault
     if the other does, and they do not clash."""
-    said_a, said_b = a.things | a.guessed | a.hinted, b.things | b.guessed | b.hinted
+    said_a, said_b = a.said, b.said
     if bool(said_a) != bool(said_b) or said_a and not _things_agree(said_a, said_b):
         return False
     if bool(a.faults) != bool(b.faults) or _faults_clash(a.faults, b.faults):
@@ -1638,7 +1680,7 @@ def _mentions(spot: str, other: _Profile) -> bool:
     if spot in other.spots:
         return True
     if kind in ("thing", "room"):
-        said = other.things | other.guessed | other.hinted | {
+        said = other.said | {
             s.partition(":")[2] for s in other.spots if s.startswith(("thing:", "room:"))}
         return _things_agree(frozenset({value}), frozenset(said))
     if kind == "house":
@@ -1671,9 +1713,9 @@ def _problem_score(a: _Profile, b: _Profile) -> float:
     """The words compared (`_content_similarity`), then the problem itself: two different things
     or two different faults halve it; the same fault of the same thing (or of a thing only one
     of them names) lifts it to AGREED (垃圾分类点很臭 / 垃圾站味道太大)."""
-    score = _content_similarity(a.content, b.content)
+    score = _content_similarity(a.content_set, b.content_set)
     # a thing guessed from an unknown word (墙 of 那面墙) may be the one the other names
-    said_a, said_b = a.things | a.guessed | a.hinted, b.things | b.guessed | b.hinted
+    said_a, said_b = a.said, b.said
     things_clash = bool(a.things and b.things and not _things_agree(said_a, said_b)
                         or _guess_differs(a, b) or _other_rooms(a, b) or _each_its_own(a, b))
     # too many of a thing, told in so many words (蚊虫太多), agrees with a plague (成灾)
@@ -1718,8 +1760,10 @@ class DuplicateFinder:
         self, new_text: str, new_location: str | None, text: str, location: str | None
     ) -> float:
         """0..1; 0 when a number, a gate or a named place says they are different things."""
-        a = self._profile(new_text, new_location)
-        b = self._profile(text, location)
+        return self._similarity(self._profile(new_text, new_location),
+                                self._profile(text, location))
+
+    def _similarity(self, a: _Profile, b: _Profile) -> float:
         if _conflicting_numbers(a, b):
             return 0.0
         named = bool(a.places and b.places)
@@ -1748,13 +1792,16 @@ class DuplicateFinder:
         """The open ticket of the same grid and category from the last `window` that the
         report most resembles, if it reaches `threshold`; the newest wins a tie."""
         best: tuple[float, datetime, Candidate] | None = None
+        until = now + timedelta(minutes=5)
+        mine: _Profile | None = None  # the report's, made when a candidate is first compared
         for cand in candidates:
             if (cand.grid_id != report.grid_id or cand.category != report.category
                     or cand.status not in OPEN_STATUSES or now - cand.created_at > window
-                    or cand.created_at > now + timedelta(minutes=5)):
+                    or cand.created_at > until):
                 continue
-            score = self.similarity(report.text, report.location_text,
-                                    cand.text, cand.location_text)
+            if mine is None:
+                mine = self._profile(report.text, report.location_text)
+            score = self._similarity(mine, self._profile(cand.text, cand.location_text))
             if score >= threshold and (best is None or (score, cand.created_at) > best[:2]):
                 best = (score, cand.created_at, cand)
         return best[2] if best else None
