@@ -662,6 +662,31 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 )
 
 
+def _longest_first(words: Iterable[str]) -> re.Pattern[str]:
+    """Any of the words, the longest one where several start: what the alternation of the
+    words sorted longest first matches, written as a tree of their characters (灯(?:泡|管)?),
+    which the regex engine follows a character at a time instead of trying every word in turn
+    (about twice as fast over the 1,500 words of the table, searched several times a report).
+    At one place the text picks one path down the tree; a longer word is tried before the
+    shorter one that ends on the way."""
+    tree: dict[str, dict] = {}
+    for word in words:
+        node = tree
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}  # a word ends here
+
+    def written(node: dict[str, dict]) -> str:
+        paths = [re.escape(char) + written(child) for char, child in sorted(node.items())
+                 if char]
+        if not paths:
+            return ""
+        either = paths[0] if len(paths) == 1 else f"(?:{'|'.join(paths)})"
+        return f"(?:{either})?" if "" in node else either
+
+    return re.compile(written(tree))
+
+
 def _names_of_words() -> dict[str, tuple[tuple[str, str], ...]]:
     """Each word with the (name, kind) of every entry that holds it."""
     names: dict[str, tuple[tuple[str, str], ...]] = {}
@@ -672,7 +697,7 @@ def _names_of_words() -> dict[str, tuple[tuple[str, str], ...]]:
 
 
 _CONCEPT_OF = _names_of_words()
-_CONCEPT_WORDS = re.compile("|".join(sorted(map(re.escape, _CONCEPT_OF), key=len, reverse=True)))
+_CONCEPT_WORDS = _longest_first(_CONCEPT_OF)
 # A thing and the wider thing it is one of: 那盏灯 agrees with 路灯 and with 楼道灯, which do
 # not agree with each other; a report that names both (路灯那盏灯) means the narrower one.
 _WIDER = {"路灯": "灯", "楼道灯": "灯", "红绿灯": "灯", "景观灯": "灯",
@@ -744,10 +769,10 @@ _THING_WORD = re.compile("|".join(sorted(
      if any(kind in ("thing", "noise", "pest") for _, kind in names)), key=len, reverse=True)))
 _GENERIC_PLACE = re.compile(r"(?:小区|社区)$")
 # A thing's name with 的 put in it (充电的插座, 公交站的棚): read as the name
-_OF_THING = re.compile("|".join(sorted(
-    {f"{re.escape(w[:i])}的{re.escape(w[i:])}" for w, names in _CONCEPT_OF.items()
-     if len(w) >= 3 and any(kind == "thing" for _, kind in names) and "的" not in w
-     for i in range(2, len(w))}, key=len, reverse=True)))
+_OF_THING = _longest_first(
+    f"{w[:i]}的{w[i:]}" for w, names in _CONCEPT_OF.items()
+    if len(w) >= 3 and any(kind == "thing" for _, kind in names) and "的" not in w
+    for i in range(2, len(w)))
 
 # A word the table does not know is often a compound whose last character says what it is (粗枝,
 # 梧桐枝: branches; 顶棚: a shelter or a shed; 铁皮墙: a wall). The characters that end the

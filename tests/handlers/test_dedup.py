@@ -923,3 +923,43 @@ def test_faults_told_other_ways_and_floors_of_flats(
     finder: DuplicateFinder, a: tuple[str, str | None], b: tuple[str, str | None], same: bool
 ) -> None:
     assert (finder.similarity(a[0], a[1], b[0], b[1]) >= THRESHOLD) is same
+
+
+# --- speed without another result ------------------------------------------------------------
+
+
+def test_word_tree_matches_as_the_words_longest_first() -> None:
+    """`_longest_first` (a tree of characters) finds what the alternation of the words sorted
+    longest first finds: the table's words, prefixes of one another, glued and cut."""
+    import random
+    import re
+
+    from handlers.dedup import _CONCEPT_OF, _CONCEPT_WORDS, _longest_first
+
+    words = sorted(_CONCEPT_OF)
+    plain = re.compile("|".join(sorted(map(re.escape, words), key=len, reverse=True)))
+    assert _longest_first(words).pattern == _CONCEPT_WORDS.pattern
+    rnd = random.Random(9)
+    texts = ["", "灯泡", "灯管坏了", "楼道灯的灯泡", "路灯杆歪了", "垃圾堆满了垃圾桶"]
+    for _ in range(2000):
+        glued = "".join(rnd.choice(words) for _ in range(rnd.randint(1, 5)))
+        start = rnd.randint(0, len(glued))
+        texts += [glued, glued[start:], glued[:start] + "的" + glued[start:]]
+    for text in texts:
+        assert ([m.span() for m in _CONCEPT_WORDS.finditer(text)]
+                == [m.span() for m in plain.finditer(text)]), text
+
+
+def test_find_picks_as_similarity_does(finder: DuplicateFinder) -> None:
+    """`find` makes the report's profile once and compares it with each candidate's: the
+    scores are those of `similarity`."""
+    others = [ticket(n, text, loc, created_at=NOW - timedelta(hours=n + 1))
+              for n, (text, loc) in enumerate((
+        ("光明路5号楼门口路灯不亮", "光明路5号楼"), ("光明路3号楼门口路灯坏了", "光明路3号楼"),
+        ("光明路5号楼楼道灯不亮", "光明路5号楼"), ("光明路五号楼门口那盏路灯晚上不亮", "光明路五号楼")))]
+    new = report("光明路5号楼门口的路灯坏了，晚上黑", "光明路5号楼")
+    scores = [finder.similarity(new.text, new.location_text, c.text, c.location_text)
+              for c in others]
+    best = max((s, c.created_at, c) for s, c in zip(scores, others, strict=True)
+               if s >= THRESHOLD)
+    assert finder.find(new, others, now=NOW) == best[2]
