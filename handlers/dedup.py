@@ -1195,6 +1195,7 @@ class _Profiler:
         landmarks: set[tuple[str, str, str]] = set()
         neighbours: set[int] = set()  # the flats above or below, by number
         told_flats: set[int] = set()  # the flats the text names, not the location
+        body_locations = find_locations(body)  # read again below, to cut them out
         for part in (body, where):
             for m in _NUMBERED.finditer(part):
                 value = _cn_number(m.group(1))
@@ -1219,7 +1220,7 @@ class _Profiler:
                         numbers.setdefault(kind, set()).add(int(value))
                         if kind == "flat" and part is body:
                             told_flats.add(int(value))
-            for loc in find_locations(part):
+            for loc in body_locations if part is body else find_locations(part):
                 if loc.kind in ("community", "road"):
                     name = re.sub(rf"(?:{_NUM})(?:号|期)$", "", loc.text)
                     name = _GENERIC_PLACE.sub("", name)
@@ -1246,7 +1247,7 @@ class _Profiler:
                     (numbers if kind == "floor" else marks).setdefault(kind, set()).add(said)
         # What is wrong, without where: places and numbered things are compared above.
         cut = body
-        for loc in sorted(find_locations(body), key=lambda lo: -lo.start):
+        for loc in sorted(body_locations, key=lambda lo: -lo.start):
             cut = cut[: loc.start] + " " + cut[loc.end :]
         for named in where.split():  # a thing named in the location stays (蓝湾雅苑 围墙)
             if not _THING_WORD.match(named):
