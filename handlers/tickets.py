@@ -279,7 +279,7 @@ async def open_ticket(
     }
     inserted = await core.execute(session, _INSERT_TICKET, values)
     ticket_id = int(inserted.inserted_primary_key[0])
-    ticket = core.attach(session, Ticket(id=ticket_id, **values))
+    ticket = core.attach(session, Ticket, {"id": ticket_id, **values})
     await core.execute(session, _INSERT_REPORTER, {
         "ticket_id": ticket_id, "person_id": reporter.id, "is_first": True, "joined_at": now})
     if photos:

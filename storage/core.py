@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Executable, inspect
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm import configure_mappers, make_transient_to_detached
 
 from storage.db import _OneTripConnection
 
@@ -216,16 +216,22 @@ def _processed(row: tuple[Any, ...],
     return values
 
 
-def attach(session: AsyncSession, row: _Model) -> _Model:
-    """Put an ORM object whose row was inserted or read with Core into the session as
-    persistent, without a query: later changes to it are flushed as UPDATEs. Every column must
-    be set (an unloaded one would need a lazy load, impossible here); unset ones are None."""
-    for column in row.__table__.columns:  # type: ignore[attr-defined]
-        if column.key not in row.__dict__:
-            setattr(row, column.key, None)
+def attach(session: AsyncSession, model: type[_Model], values: Mapping[str, Any]) -> _Model:
+    """The ORM object of a row inserted or read with Core, put into the session as persistent
+    without a query: later changes to it are flushed as UPDATEs. Its attributes are set as a
+    query's rows set them (no change history: building an object through its constructor cost
+    more than the statement); a column missing from `values` is None (an unloaded one would
+    need a lazy load, impossible here)."""
+    mapper: Any = inspect(model)
+    if not mapper.configured:  # a constructor would have configured the mappers
+        configure_mappers()
+    row = mapper.class_manager.new_instance()
+    state = row.__dict__
+    for key in mapper.columns.keys():
+        state[key] = values.get(key)
     make_transient_to_detached(row)
     session.add(row)
-    return row
+    return row  # type: ignore[no-any-return]
 
 
 def loaded(session: AsyncSession, model: type[_Model], columns: Sequence[str],
@@ -240,4 +246,4 @@ def loaded(session: AsyncSession, model: type[_Model], columns: Sequence[str],
     held = session.sync_session.identity_map.get(key)
     if held is not None:
         return held  # type: ignore[no-any-return]
-    return attach(session, model(**values))
+    return attach(session, model, values)
