@@ -7,7 +7,8 @@ classifier, routing, the duplicate check, the ticket and its outbox rows, one tr
 
 - sequential: one update at a time (latency = `handle`'s own time);
 - concurrent: all residents at once through `bot.intake.Intake` as an adapter uses it (in order
-  per chat, chats in parallel, SQLite writers queued on one semaphore), at most `--tasks` in
+  per chat, chats in parallel, SQLite writers queued on one semaphore, the updates queued
+  behind a transaction sharing the next one: `handle_many`), at most `--tasks` in
   flight; latency counts from the burst's start for the first update of a chat, so it is
   mostly queueing: the figure to read there is the rate;
 - paced: updates arriving at a steady `--rate` a second (open loop, as Telegram delivers
@@ -43,7 +44,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.intake import Intake  # noqa: E402
-from handlers.app import Config, Services, handle  # noqa: E402
+from handlers.app import Config, Services, handle, handle_many  # noqa: E402
 from handlers.events import Incoming, Person  # noqa: E402
 from intents import Classifier  # noqa: E402
 from storage import outbox, updates  # noqa: E402
@@ -148,8 +149,11 @@ def intake_for(services: Services, handler: Handle, sqlite: bool) -> Intake:
     async def handled(event: Incoming, services: Services) -> Any:
         return await handler(event, services)
 
+    # As the bot runs it: updates queued behind SQLite's one writer share a transaction
+    # (handlers.app.handle_many); the baseline has no batches.
     return Intake(handled, services, send_busy=send_busy,
-                  writers=asyncio.Semaphore(1) if sqlite else None)
+                  writers=asyncio.Semaphore(1) if sqlite else None,
+                  handle_many=handle_many if handler is handle else None)
 
 
 async def concurrent(chats: list[list[Incoming]], services: Services, handler: Handle,

@@ -29,6 +29,7 @@ from bot.telegram_api import BotAPI
 from handlers import scheduler
 from handlers.app import Config, Services
 from handlers.app import handle as handle_update
+from handlers.app import handle_many
 from handlers.tickets import TicketRules
 from intents import Classifier
 from storage.db import Database
@@ -110,6 +111,8 @@ class IntakeBot:
                                        wake_outbox=self.dispatcher.wake)
         handle = handle or handle_update
         intake_options: dict[str, Any] = {"writers": writers}
+        if handle is handle_update:  # a test's own handler has no batches
+            intake_options["handle_many"] = handle_many
         if album_window is not None:
             intake_options["album_window"] = album_window
         self.adapter = make_adapter(

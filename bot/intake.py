@@ -5,7 +5,9 @@
 - Album parts (same `media_group_id`) are held for a short window after the last part and handed
   on as one event.
 - With SQLite, which takes one writer at a time, updates wait their turn here (`writers`)
-  rather than in SQLite's busy handler, which sleeps in steps of up to 100 ms.
+  rather than in SQLite's busy handler, which sleeps in steps of up to 100 ms. Given
+  `handle_many`, the updates (of different chats) that queued while a transaction ran go
+  together in the next one, up to `BATCH` (group commit): a lone update still has its own.
 - `Unavailable` (the database is away) is answered with `BUSY_TEXT` directly, not through the
   outbox that lives in that database, once per update; the update is then `deferred`: the edge
   does not confirm it to Telegram, which delivers it again, so it is processed once the database
@@ -26,12 +28,16 @@ from handlers.events import Incoming
 log = logging.getLogger(__name__)
 
 Handle = Callable[[Incoming, Services], Awaitable[Handled]]
+# Several updates in one transaction; None: handle each alone (handlers.app.handle_many).
+HandleMany = Callable[[list[Incoming], Services], Awaitable[list[Handled] | None]]
 SendBusy = Callable[[Incoming], Awaitable[None]]
 
 # Telegram delivers the parts of an album as separate updates within a few hundred milliseconds.
 ALBUM_WINDOW = 1.0
 # Update ids remembered as told busy, so a redelivery during one outage is not told again.
 TOLD_BUSY_KEPT = 1000
+# At most this many queued updates share a transaction (the write lock is held that long).
+BATCH = 32
 
 
 @dataclass
@@ -58,9 +64,13 @@ class Intake:
     def __init__(
         self, handle: Handle, services: Services, *, send_busy: SendBusy,
         album_window: float = ALBUM_WINDOW, writers: asyncio.Semaphore | None = None,
+        handle_many: HandleMany | None = None,
     ) -> None:
         self._handle = handle
         self._writers = writers
+        self._handle_many = handle_many if writers is not None else None
+        self._queued: list[tuple[Incoming, asyncio.Future[Handled]]] = []
+        self._writing: asyncio.Task[None] | None = None
         self._services = services
         self._send_busy = send_busy
         self._album_window = album_window
@@ -130,6 +140,8 @@ class Intake:
             async with lock:
                 if self._writers is None:
                     return await self._handle_once(event)
+                if self._handle_many is not None:
+                    return await self._in_turn(event)
                 async with self._writers:
                     return await self._handle_once(event)
         finally:
@@ -138,6 +150,45 @@ class Intake:
                 del self._chat_locks[event.chat_id]
             else:
                 self._chat_locks[event.chat_id] = (lock, users - 1)
+
+    async def _in_turn(self, event: Incoming) -> Handled:
+        """Queue for the writer; handled with whatever else queued meanwhile (one per chat: the
+        chat's lock is held until this returns)."""
+        done: asyncio.Future[Handled] = asyncio.get_running_loop().create_future()
+        self._queued.append((event, done))
+        if self._writing is None or self._writing.done():
+            self._writing = asyncio.ensure_future(self._write())
+        return await done
+
+    async def _write(self) -> None:
+        assert self._writers is not None and self._handle_many is not None
+        batch: list[tuple[Incoming, asyncio.Future[Handled]]] = []
+        try:
+            while self._queued:
+                async with self._writers:
+                    batch, self._queued = self._queued[:BATCH], self._queued[BATCH:]
+                    results = None
+                    if len(batch) > 1:
+                        try:
+                            results = await self._handle_many([e for e, _ in batch],
+                                                              self._services)
+                        except Exception:  # each is handled alone below
+                            log.exception("a batch of %d updates failed", len(batch))
+                    for index, (event, done) in enumerate(batch):
+                        try:
+                            result = (results[index] if results is not None
+                                      else await self._handle_once(event))
+                        except Exception as exc:  # the caller's to see, as without batches
+                            if not done.done():  # (a caller cancelled waits for nothing)
+                                done.set_exception(exc)
+                            continue
+                        if not done.done():
+                            done.set_result(result)
+        finally:  # cancelled (shutdown): nobody is left waiting forever
+            for _, done in [*batch, *self._queued]:
+                if not done.done():
+                    done.cancel()
+            self._queued = []
 
     async def _handle_once(self, event: Incoming) -> Handled:
         try:

@@ -9,7 +9,7 @@ change that caused it; the only thing an adapter sends itself is the answer to a
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
@@ -156,6 +156,39 @@ async def handle(event: Incoming, services: Services) -> Handled:
         return Handled(SORRY if event.kind == "callback" else None)
     services.wake_outbox()
     return handled
+
+
+async def handle_many(events: Sequence[Incoming], services: Services) -> list[Handled] | None:
+    """Updates of different chats, one after the other as `handle` takes them, committed in one
+    transaction (group commit: with SQLite's one writer, updates queued behind each other share
+    the cost of a transaction, about a fifth of an update's time).
+
+    Returns None when any of them must be handled alone (a refusal, a failure, the database
+    away): then nothing was written and the caller runs `handle` for each, in order, which
+    tells a refusal or an apology as usual. Callers pass updates of different chats only, as
+    `bot.intake.Intake` does.
+    """
+    from handlers import resident, staff
+
+    if len(events) == 1:
+        return [await handle(events[0], services)]
+    results: list[Handled] = []
+    try:
+        async with services.sessionmaker() as session, session.begin():
+            for event in events:
+                turn = await _turn(session, event, services, services.clock())
+                if turn is None:
+                    results.append(Handled())
+                    continue
+                before = conversation.snapshot(turn.state)
+                results.append(await (resident.on_private if event.is_private
+                                      else staff.on_group)(turn))
+                await _save_state(turn, before)
+    except Exception as exc:  # noqa: BLE001 - every one of them is handled again, alone
+        log.debug("%d updates handled one by one (%s)", len(events), type(exc).__name__)
+        return None
+    services.wake_outbox()
+    return results
 
 
 async def _turn(session: AsyncSession, event: Incoming, services: Services,
