@@ -153,37 +153,49 @@ class Intake:
 
     async def _in_turn(self, event: Incoming) -> Handled:
         """Queue for the writer; handled with whatever else queued meanwhile (one per chat: the
-        chat's lock is held until this returns)."""
+        chat's lock is held until the update was handled, even if the caller stops waiting)."""
         done: asyncio.Future[Handled] = asyncio.get_running_loop().create_future()
         self._queued.append((event, done))
         if self._writing is None or self._writing.done():
             self._writing = asyncio.ensure_future(self._write())
-        return await done
+        try:
+            return await asyncio.shield(done)
+        except asyncio.CancelledError:
+            await asyncio.wait([done])  # the chat's next update must not join this one's batch
+            raise
 
     async def _write(self) -> None:
         assert self._writers is not None and self._handle_many is not None
         batch: list[tuple[Incoming, asyncio.Future[Handled]]] = []
         try:
             while self._queued:
+                results: list[Handled] | None = None
+                away = False
                 async with self._writers:
                     batch, self._queued = self._queued[:BATCH], self._queued[BATCH:]
-                    results = None
-                    if len(batch) > 1:
-                        try:
-                            results = await self._handle_many([e for e, _ in batch],
-                                                              self._services)
-                        except Exception:  # each is handled alone below
-                            log.exception("a batch of %d updates failed", len(batch))
-                    for index, (event, done) in enumerate(batch):
-                        try:
-                            result = (results[index] if results is not None
-                                      else await self._handle_once(event))
-                        except Exception as exc:  # the caller's to see, as without batches
-                            if not done.done():  # (a caller cancelled waits for nothing)
-                                done.set_exception(exc)
-                            continue
-                        if not done.done():
-                            done.set_result(result)
+                    if len(batch) == 1:
+                        await _settle(batch[0][1], self._handle_once(batch[0][0]))
+                        continue
+                    try:
+                        results = await self._handle_many([e for e, _ in batch],
+                                                          self._services)
+                    except Unavailable:
+                        away = True
+                    except Exception:  # each is handled alone below
+                        log.exception("a batch of %d updates failed", len(batch))
+                    if results is not None:
+                        for (_, done), result in zip(batch, results, strict=True):
+                            if not done.done():
+                                done.set_result(result)
+                        continue
+                # Alone, in order: the database away is told at once (no second wait for it);
+                # otherwise each takes the writer in turn, so the dispatcher gets its turns.
+                for event, done in batch:
+                    if away:
+                        await _settle(done, self._unavailable(event))
+                        continue
+                    async with self._writers:
+                        await _settle(done, self._handle_once(event))
         finally:  # cancelled (shutdown): nobody is left waiting forever
             for _, done in [*batch, *self._queued]:
                 if not done.done():
@@ -194,19 +206,35 @@ class Intake:
         try:
             return await self._handle(event, self._services)
         except Unavailable:
-            log.warning("database unavailable; update %s is left for Telegram to redeliver",
-                        event.update_id)
-            if not event.media_group_id or event.edited:
-                self._deferred.add(event.update_id)
-            if event.kind == "callback":
-                return Handled(callback_answer=BUSY_TEXT, callback_alert=True)
-            if event.update_id in self._told_busy:
-                return Handled()
-            self._told_busy[event.update_id] = None
-            if len(self._told_busy) > TOLD_BUSY_KEPT:
-                del self._told_busy[next(iter(self._told_busy))]
-            try:
-                await self._send_busy(event)
-            except Exception as exc:  # the reply is a courtesy; never mask the outage
-                log.warning("could not send the busy reply: %s", type(exc).__name__)
+            return await self._unavailable(event)
+
+    async def _unavailable(self, event: Incoming) -> Handled:
+        """The database is away: not confirmed to Telegram, the sender told busy once."""
+        log.warning("database unavailable; update %s is left for Telegram to redeliver",
+                    event.update_id)
+        if not event.media_group_id or event.edited:
+            self._deferred.add(event.update_id)
+        if event.kind == "callback":
+            return Handled(callback_answer=BUSY_TEXT, callback_alert=True)
+        if event.update_id in self._told_busy:
             return Handled()
+        self._told_busy[event.update_id] = None
+        if len(self._told_busy) > TOLD_BUSY_KEPT:
+            del self._told_busy[next(iter(self._told_busy))]
+        try:
+            await self._send_busy(event)
+        except Exception as exc:  # the reply is a courtesy; never mask the outage
+            log.warning("could not send the busy reply: %s", type(exc).__name__)
+        return Handled()
+
+
+async def _settle(done: asyncio.Future[Handled], work: Awaitable[Handled]) -> None:
+    """`done` given the outcome of `work` (a caller that stopped waiting is not told)."""
+    try:
+        result = await work
+    except Exception as exc:  # the caller's to see, as without batches
+        if not done.done():
+            done.set_exception(exc)
+        return
+    if not done.done():
+        done.set_result(result)

@@ -163,9 +163,10 @@ async def handle_many(events: Sequence[Incoming], services: Services) -> list[Ha
     transaction (group commit: with SQLite's one writer, updates queued behind each other share
     the cost of a transaction, about a fifth of an update's time).
 
-    Returns None when any of them must be handled alone (a refusal, a failure, the database
-    away): then nothing was written and the caller runs `handle` for each, in order, which
-    tells a refusal or an apology as usual. Callers pass updates of different chats only, as
+    Returns None when any of them must be handled alone (a refusal, a failure): then nothing
+    was written and the caller runs `handle` for each, in order, which tells a refusal or an
+    apology as usual. Raises `Unavailable` when the database is away (nothing written: each is
+    left for Telegram to deliver again). Callers pass updates of different chats only, as
     `bot.intake.Intake` does.
     """
     from handlers import resident, staff
@@ -185,7 +186,10 @@ async def handle_many(events: Sequence[Incoming], services: Services) -> list[Ha
                                       else staff.on_group)(turn))
                 await _save_state(turn, before)
     except Exception as exc:  # noqa: BLE001 - every one of them is handled again, alone
-        log.debug("%d updates handled one by one (%s)", len(events), type(exc).__name__)
+        if _database_away(exc):
+            raise Unavailable(str(exc)) from exc
+        log.info("a batch of %d updates is handled one by one (%s)", len(events),
+                 type(exc).__name__)
         return None
     services.wake_outbox()
     return results

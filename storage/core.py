@@ -19,6 +19,7 @@ when first compiled: run it with `session.execute`.
 
 from __future__ import annotations
 
+import sqlite3
 from collections import namedtuple
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Executable, inspect
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError, PendingRollbackError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import configure_mappers, make_transient_to_detached
 
@@ -163,6 +165,9 @@ async def execute(session: AsyncSession, stmt: Executable,
         # A SELECT comes back as the ORM's result (no rowcount), DML as a CursorResult.
         rows = result.all() if getattr(result, "returns_rows", True) else []
         return Rows(rows, getattr(result, "rowcount", -1), None, result)
+    transaction = session.sync_session.get_transaction()
+    if transaction is not None and not transaction.is_active:  # as session.execute refuses
+        raise PendingRollbackError("the session's transaction was rolled back")
     if not session.sync_session._is_clean():  # autoflush, as session.execute does
         await session.flush()
     compiled = _prepared(stmt, frozenset(params), dialect)
@@ -183,7 +188,10 @@ async def execute(session: AsyncSession, stmt: Executable,
         finally:
             cursor.close()
 
-    fetched, rowcount, lastrowid = await driver.run(run)
+    try:
+        fetched, rowcount, lastrowid = await driver.run(run)
+    except sqlite3.Error as exc:  # as SQLAlchemy raises them (handlers.app reads them)
+        raise DBAPIError.instance(sql, values, exc, sqlite3.Error) from exc
     if fetched:
         make = compiled.row._make if compiled.row is not tuple else tuple
         if compiled.results:

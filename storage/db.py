@@ -41,6 +41,7 @@ from typing import Any, TypeVar
 import aiosqlite
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -289,8 +290,13 @@ def _tune_sqlite(engine: AsyncEngine, synchronous: str) -> None:
         mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
         # On the driver's cursor, not `exec_driver_sql`: every transaction begins here, and
         # SQLAlchemy's execution machinery costs ten times the statement (storage.core).
+        # Its errors are SQLAlchemy's, as they would be through exec_driver_sql: "database is
+        # locked" past the busy timeout must read as the database away (handlers.app).
+        statement = f"BEGIN {mode}"
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
-            cursor.execute(f"BEGIN {mode}")
+            cursor.execute(statement)
+        except sqlite3.Error as exc:
+            raise DBAPIError.instance(statement, (), exc, sqlite3.Error) from exc
         finally:
             cursor.close()

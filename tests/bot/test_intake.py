@@ -6,7 +6,7 @@ import asyncio
 from datetime import UTC, datetime
 
 from bot.intake import BATCH, Intake
-from handlers.app import Handled, Services
+from handlers.app import Handled, Services, Unavailable
 from handlers.events import Incoming, Person
 
 
@@ -20,10 +20,11 @@ class Recorder:
     """A stand-in for handlers.app: records what it was given, slowly, one transaction at a
     time; `refuse` makes every batch ask for one by one."""
 
-    def __init__(self, *, refuse: bool = False) -> None:
+    def __init__(self, *, refuse: bool = False, away: bool = False) -> None:
         self.batches: list[list[int]] = []
         self.alone: list[int] = []
         self.refuse = refuse
+        self.away = away
 
     async def handle(self, event: Incoming, services: Services) -> Handled:
         await asyncio.sleep(0.01)
@@ -34,14 +35,17 @@ class Recorder:
                           services: Services) -> list[Handled] | None:
         await asyncio.sleep(0.01)
         self.batches.append([e.update_id for e in events])
+        if self.away:
+            raise Unavailable("database is locked")
         if self.refuse:
             return None
         return [Handled(callback_answer=f"#{e.update_id}") for e in events]
 
 
-def intake_of(recorder: Recorder) -> Intake:
+def intake_of(recorder: Recorder, told: list[int] | None = None) -> Intake:
     async def busy(event: Incoming) -> None:
-        raise AssertionError("not away")
+        assert told is not None, "not away"
+        told.append(event.update_id)
 
     return Intake(recorder.handle, None, send_busy=busy,  # type: ignore[arg-type]
                   writers=asyncio.Semaphore(1), handle_many=recorder.handle_many)
@@ -86,3 +90,32 @@ async def test_a_caller_that_stops_waiting_does_not_stop_the_others() -> None:
     assert (await first).callback_answer == "#1"
     assert (await kept).callback_answer == "#3"
     assert gone.cancelled()
+
+
+async def test_a_caller_that_stops_waiting_keeps_its_chat_out_of_the_next_batch() -> None:
+    recorder = Recorder()
+    intake = intake_of(recorder)
+    first = asyncio.ensure_future(intake.receive(text(1, 9)))  # the writer busy with it
+    await asyncio.sleep(0)
+    gone = asyncio.ensure_future(intake.receive(text(2, 1)))
+    other = asyncio.ensure_future(intake.receive(text(3, 5)))
+    await asyncio.sleep(0)
+    gone.cancel()
+    await asyncio.sleep(0)
+    same_chat = asyncio.ensure_future(intake.receive(text(4, 1)))
+    await asyncio.gather(first, other, same_chat)
+    assert not any({2, 4} <= set(batch) for batch in recorder.batches)
+    handled = [u for batch in recorder.batches for u in batch] + recorder.alone
+    assert sorted(handled) == [1, 2, 3, 4]  # the update whose caller left was still handled
+
+
+async def test_the_database_away_in_a_batch_is_told_once_without_waiting_again() -> None:
+    recorder = Recorder(away=True)
+    told: list[int] = []
+    intake = intake_of(recorder, told)
+    events = [text(i, i) for i in range(1, 5)]
+    answers = await asyncio.gather(*(intake.receive(e) for e in events))
+    assert answers == [Handled()] * 4
+    assert recorder.batches == [[1, 2, 3, 4]] and recorder.alone == []
+    assert told == [1, 2, 3, 4]
+    assert all(intake.deferred(e.update_id) for e in events)  # not confirmed to Telegram

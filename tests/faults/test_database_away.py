@@ -7,6 +7,7 @@ machine's server is never stopped)."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 
 import pytest
@@ -48,6 +49,28 @@ def _closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])  # closed again when the block ends
+
+
+async def test_sqlite_locked_until_the_apology_could_write_is_still_unavailable(
+    tmp_path, classifier
+):
+    """The lock outlasts the update's wait and is gone by the time an apology would wait for
+    it: the update must still read as the database away (not be recorded with an apology)."""
+    path = tmp_path / "locked-briefly.db"
+    database = Database(f"sqlite+aiosqlite:///{path}", busy_timeout_ms=200)
+    await database.upgrade()
+    services = Services.build(database.sessionmaker, classifier)
+    try:
+        with sqlite_write_locked(path):
+            loop = asyncio.get_running_loop()
+            handled = loop.create_task(handle(report(RESIDENT, report_text(1)), services))
+            await asyncio.sleep(0.3)  # the update's BEGIN gave up at 0.2 s...
+        with pytest.raises(Unavailable):  # ...and nothing was written after the lock went
+            await handled
+        assert await counts(database) == dict(updates=0, tickets=0, events=0, outbox=0,
+                                              reporters=0)
+    finally:
+        await database.dispose()
 
 
 async def test_postgresql_unreachable_is_unavailable(classifier):
