@@ -23,7 +23,7 @@ from handlers import tickets
 from handlers.app import Handled
 from handlers.keyboards import Callback, inline
 from handlers.notify import mask_name
-from handlers.routing import grid_area, route
+from handlers.routing import route
 from handlers.texts import escape as _e
 from handlers.turn import Turn
 from storage import outbox
@@ -107,9 +107,9 @@ async def grid_of(turn: Turn, words: str | None = None) -> Grid | None:
     session, person = turn.session, turn.person
     if person.grid_id is not None:
         return await session.get(Grid, person.grid_id)
-    grids = list((await session.scalars(select(Grid).order_by(Grid.id))).all())
+    grids, areas = await tickets.grids(session)
     way = route(words, latitude=person.default_lat, longitude=person.default_lon,
-                remembered_address=person.default_address, grids=[grid_area(g) for g in grids])
+                remembered_address=person.default_address, grids=areas)
     if way.source == "default" or way.grid_id is None:
         return None
     return next(g for g in grids if g.id == way.grid_id)
