@@ -126,6 +126,15 @@ a heap. A fault feared (着火就完了, 万一起火) is a risk, not the fault.
 problem comes from above are about that flat. A bridge is a named place (永宁桥; a footbridge
 and an overpass are other kinds), the 桥 of 桥洞 after one the same; 小区广场 is the estate's
 plaza, no name.
+
+A specific detail of where, each report having its own. The front of a place (超市门口 / 前面)
+is not its back (后面 / 背后), as of a building; beside a house number or a place (36号旁边 /
+边上 / 隔壁, 门口) is not across the road from it (对面). A word the table does not know ending
+in 边 / 旁 (小河边, 池塘旁, in the text or the location) is a spot, mentioned by the other report
+when it holds the character ending that word (池塘 / 塘边); so a river bank and a basement are
+two spots. A shop named by its trade (洗车店, 打印店) is no venue of a family the table knows
+(健身房) named without a name, unless its name shares a character with that family's words
+(烤肉店 may be the 烧烤店).
 """
 
 from __future__ import annotations
@@ -821,6 +830,10 @@ _MARKS: tuple[tuple[str, re.Pattern[str], dict[str, int] | None], ...] = (
     # (医院门口 / 医院后门)
     ("door", re.compile(r"(?:站|店|场|院|园|行|馆|校|学|苑|府|所|厅|吧|市|区)的?(门口|大门)"),
      {"门口": 0, "大门": 0}),
+    # the front or the back of a place, as of a building (菜市场门口 / 菜市场后面 are two ends)
+    ("door", re.compile(r"(?:站|店|场|院|园|行|馆|校|学|苑|府|所|厅|吧|市|区)的?"
+                        r"(?:(前|后)(?:面|边|头)|(背后))"),
+     {"前": 0, "后": 1, "背后": 1}),
     # the direction of travel is a side (a stop's platform towards the east is not the one
     # towards the west)
     ("side", re.compile(r"(?:往|向|朝)(东北|东南|西北|西南|[东西南北])(?![路街巷])"), None),
@@ -836,8 +849,9 @@ _MARKS: tuple[tuple[str, re.Pattern[str], dict[str, int] | None], ...] = (
     ("face", re.compile(r"(?:栋|幢|座|号楼|单元|楼)的?(?:(前|后)(?:面|边|头)|(背后))"),
      {"前": 0, "后": 1, "背后": 1}),
     # at a place or across the road from it (加油站门口 / 加油站对面)
-    ("across", re.compile(r"(?:站|店|场|院|园|行|馆|校|学|苑|府|所|厅|吧|楼|市|区)(门口|对面)"),
-     {"门口": 0, "对面": 1}),
+    ("across", re.compile(r"(?:站|店|场|院|园|行|馆|校|学|苑|府|所|厅|吧|楼|市|区|号)"
+                          r"(门口|对面|旁边|边上|隔壁)"),
+     {"门口": 0, "对面": 1, "旁边": 0, "边上": 0, "隔壁": 0}),
     ("hand", re.compile(r"([左右])(?:手边|边|侧|手|面)"), {"左": 0, "右": 1}),
     # a morning market and a night market are two markets, though on one street
     ("hours", re.compile(r"(早市|卖早点|早点摊|早餐|夜市|夜宵|宵夜|夜摊)"),
@@ -909,7 +923,10 @@ _LANDMARK_WORDS: tuple[tuple[str, str, str], ...] = (
     ("bridge", "桥", "大桥|桥"),
     # an underpass is the other kind of crossing: its lights are not the footbridge's
     ("bridge", "地下通道", "地下通道|地下人行通道|地下过街通道|人行地道|过街地道|下穿通道"),
-    ("*", "", "店|商店|门市|门面|铺子|站|馆"),  # of any kind: its name decides
+    # of any kind: its name decides; a shop named by its trade (洗车店) is not a venue of a
+    # family the table knows (a gym) whose words share no character with it (烤串店 may be a
+    # 烧烤店)
+    ("*", "店", "店|商店|门市|门面|铺子"), ("*", "", "站|馆"),
     ("church", "教堂", "教堂"), ("church", "寺庙", "寺庙|庙"), ("fire", "", "消防站|消防队"),
     *(("court", word, word) for word in ("篮球场", "网球场", "足球场", "羽毛球场", "乒乓球台",
                                          "门球场", "操场", "运动场")),
@@ -933,6 +950,10 @@ _NOT_ROADS = re.compile(r"(?:十字|马|公|道|小|电|线|网|套|出|一|上|
                         r"倒|到|了|在|压|断|坏|半|这|那|的|远|近|回家|出口|入口)$")
 _LANDMARK_KIND = {word: (family, kind) for family, kind, words in _LANDMARK_WORDS
                   for word in words.split("|")}
+_HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
+_FAMILY_CHARS: dict[str, set[str]] = {}  # the characters of the words of each family
+for _family, _, _words in _LANDMARK_WORDS:
+    _FAMILY_CHARS.setdefault(_family, set()).update("".join(_HAN_RUN.findall(_words)))
 _LANDMARK_KIND["广场"] = ("park", "")  # as matched: the pattern above is 广场(?!舞)
 # A side said before any place noun, not only before 门 / 边 (东车棚 / 西边车棚, 北停车场):
 # the side starts the phrase (after a place, 的, 在, or nothing), so a name that holds a side
@@ -984,6 +1005,10 @@ _HOUSE = re.compile(rf"(?:路|街|巷|弄|胡同|里)\s*({_NUM})\s*号(?![楼院
 _BESIDE = re.compile(r"\s*的?\s*(?:旁边|边上|旁|边|门口|口|前面|前头|跟前|附近|对面|后面|后头|背后|"
                      r"底下|脚下)[^，。！？,.!?；;]*$")
 _HAN = re.compile(r"[\u4e00-\u9fff]+")
+# A word the table does not know, ending in 边 / 旁, is where the problem is (小河边, 池塘旁,
+# 篮球架旁): a spot of its own; not a side, a road or 那边.
+_NEAR = re.compile(r"(?![东西南北左右上下里外前后那这一两周身旁路街道门马])"
+                   r"[\u4e00-\u9fff]{0,3}[\u4e00-\u9fff](?<![东西南北左右上下里外前后那这两周身旁路街道门])[边旁]")
 _FILLERS = re.compile(r"那个|这个|那边|这边|那儿|这儿|那里|这里|里面|大门口|门口|那|这")
 
 
@@ -1245,6 +1270,10 @@ class _Profiler:
                     said = next(g for g in m.groups() if g)
                     said = values[said] if values else said
                     (numbers if kind == "floor" else marks).setdefault(kind, set()).add(said)
+        # A word the table does not know, beside: where the problem is (小河边), told in the
+        # location or the text, the location cut from it below.
+        near = {t[:-1] for part in (where, *(loc.text for loc in body_locations))
+                for t in self._tokens(part) if _NEAR.fullmatch(t) and t not in _CONCEPT_OF}
         # What is wrong, without where: places and numbered things are compared above.
         cut = body
         for loc in sorted(body_locations, key=lambda lo: -lo.start):
@@ -1291,6 +1320,9 @@ class _Profiler:
                        if t not in _STOPWORDS and _WORD.search(t) and not t.isdigit()]
             content += unknown
             for word in unknown:
+                if _NEAR.fullmatch(word):  # 小河边, 池塘旁: where, not what
+                    near.add(word[:-1])
+                    continue
                 guessed |= _HEADS.get(word[-1], frozenset())
                 if len(word) >= 2 and word[-1] in "子儿":
                     hinted |= _HEADS.get(word[-2], frozenset())
@@ -1347,7 +1379,8 @@ class _Profiler:
                         frozenset(neighbours), frozenset(neighbours | _next_flats(
                             body, told_flats - neighbours)), frozenset(rooms),
                         frozenset(hinted - things), frozenset(modifiers & things),
-                        frozenset(self._spots(body, where, beside, things, landmarks)))
+                        frozenset(self._spots(body, where, beside, things, landmarks)
+                                  | {f"near:{place}" for place in near}))
 
     def _spots(self, body: str, where: str, beside: set[str], things: set[str],
                landmarks: set[tuple[str, str, str]]) -> set[str]:
@@ -1469,7 +1502,13 @@ class _Profiler:
         return a[-2:] == b[-2:] or self.sounds_alike(a, b)
 
     def same_landmark(self, a: tuple[str, str, str], b: tuple[str, str, str]) -> bool:
-        return ((a[0] == b[0] and (a[1] == b[1] or not a[1] or not b[1]) or "*" in (a[0], b[0]))
+        if a[0] != b[0] and "*" in (a[0], b[0]):
+            shop, other = (a, b) if a[0] == "*" else (b, a)
+            if shop[1] == "店" and not other[2] and not set(shop[2]) & _FAMILY_CHARS.get(
+                    other[0], set()):
+                return False  # 洗车店 is no gym, whatever the gym's name
+            return self.same_name(a[2], b[2])
+        return (a[0] == b[0] and (a[1] == b[1] or not a[1] or not b[1] or "*" in a[0])
                 and self.same_name(a[2], b[2]))
 
     def two_places(self, a: _Profile, b: _Profile) -> bool:
@@ -1709,6 +1748,8 @@ def _mentions(spot: str, other: _Profile) -> bool:
         said = other.said | {
             s.partition(":")[2] for s in other.spots if s.startswith(("thing:", "room:"))}
         return _things_agree(frozenset({value}), frozenset(said))
+    if kind == "near":  # 小河边 / 河道旁边: one river, by the character ending its name
+        return value[-1] in other.unspaced
     if kind == "house":
         return int(value) in other.numbers.get("number", frozenset())
     return any(family in (value, "*") for family, _, _ in other.landmarks)

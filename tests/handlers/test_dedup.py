@@ -964,3 +964,32 @@ def test_find_picks_as_similarity_does(finder: DuplicateFinder) -> None:
     best = max((s, c.created_at, c) for s, c in zip(scores, others, strict=True)
                if s >= THRESHOLD)
     assert finder.find(new, others, now=NOW) == best[2]
+
+
+# --- a specific detail each report has: the front and the back of a place, this side and
+# across, a spot by a word the table does not know, a shop named by its trade ---------------
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        # the front of a place (门口) and its back (后面) are two ends of it
+        (("文化路超市门口的下水道堵了，水漫出来", "文化路超市门口"), ("文化路超市后面的下水道堵住了", "文化路超市后面"), False),
+        (("文化路超市后面下水道堵了", "文化路超市后面"), ("文化路超市后头的下水道堵死了，全是积水", "文化路超市后头"), True),
+        # beside a house number and across the road from it
+        (("解放路36号旁边的路灯不亮了", "解放路36号旁边"), ("解放路36号对面的路灯晚上不亮", "解放路36号对面"), False),
+        (("解放路36号旁边的路灯不亮了", "解放路36号旁边"), ("解放路三十六号边上那盏路灯坏了，晚上黑", "解放路三十六号边上"), True),
+        # a spot by a word the table does not know (湖边), and a room the other names
+        (("青竹园湖边的草丛里蚊子特别多", "青竹园湖边"), ("青竹园3号楼垃圾房旁边蚊子成群", "青竹园3号楼垃圾房"), False),
+        (("青竹园池塘边晚上蚊子特别多", "青竹园池塘边"), ("青竹园地下室积水，生了好多蚊子", "青竹园地下室"), False),
+        (("青竹园池塘边蚊子特别多", "青竹园池塘边"), ("青竹园那个池塘周围蚊子多得不得了", "青竹园池塘"), True),
+        # a shop named by its trade is not a venue of another family; one of the same may be
+        (("翠湖苑临街那家健身房音乐太吵", "翠湖苑临街健身房"), ("翠湖苑临街那家打印店机器一直响，吵得很", "翠湖苑临街打印店"), False),
+        (("翠湖苑临街那家健身房音乐太吵", "翠湖苑临街健身房"), ("翠湖苑临街健身房放歌声音太大", "翠湖苑临街健身房"), True),
+        (("永安路那家烧烤店油烟太大", "永安路烧烤店"), ("永安路烤肉店天天烟熏火燎", "永安路烤肉店"), True),
+    ],
+)
+def test_a_specific_detail_of_where(
+    finder: DuplicateFinder, a: tuple[str, str | None], b: tuple[str, str | None], same: bool
+) -> None:
+    assert (finder.similarity(a[0], a[1], b[0], b[1]) >= THRESHOLD) is same
