@@ -134,7 +134,8 @@ in 边 / 旁 (小河边, 池塘旁, in the text or the location) is a spot, ment
 when it holds the character ending that word (池塘 / 塘边); so a river bank and a basement are
 two spots. A shop named by its trade (洗车店, 打印店) is no venue of a family the table knows
 (健身房) named without a name, unless its name shares a character with that family's words
-(烤肉店 may be the 烧烤店).
+(烤肉店 may be the 烧烤店). Two reports naming one estate, each naming a place in it or a spot
+the other names nothing of (中心花园 / 网球场旁边), are at two spots of it.
 """
 
 from __future__ import annotations
@@ -1529,6 +1530,26 @@ class _Profiler:
                                         self.same_landmark))
         )
 
+    def inner_places_differ(self, a: _Profile, b: _Profile) -> bool:
+        """Both name one estate, and each a place in it or a spot the other names nothing of
+        (中心花园 / 篮球场旁边): two spots of one estate."""
+        if not a.estates or not b.estates:
+            return False
+
+        def extra(x: _Profile, y: _Profile) -> list[str]:
+            return [e for e in x.estates if not any(self.same_place(e, f) for f in y.estates)]
+
+        extra_a, extra_b = extra(a, b), extra(b, a)
+        if not (extra_a or extra_b) or len(extra_a) == len(a.estates) or len(
+                extra_b) == len(b.estates):
+            return False  # none in it, or no estate both name
+
+        def own(x: _Profile, extras: list[str], y: _Profile) -> bool:
+            return (any(e[-2:] not in y.unspaced for e in extras)
+                    or any(not _mentions(spot, y) for spot in x.spots))
+
+        return own(a, extra_a, b) and own(b, extra_b, a)
+
 
 def _named(landmarks: frozenset[tuple[str, str, str]]) -> set[tuple[str, str, str]]:
     """A landmark named without its name (广场) is the one of its kind the report names
@@ -1837,7 +1858,8 @@ class DuplicateFinder:
         if named and not any(
             self._profiler.same_place(p, q) for p in a.places for q in b.places
         ) or self._profiler.two_places(a, b) or _another_kind_of_place(a, b) \
-                or _another_kind_of_place(b, a) or _other_spots(a, b):
+                or _another_kind_of_place(b, a) or _other_spots(a, b) \
+                or self._profiler.inner_places_differ(a, b):
             return 0.0
         named = named or bool(a.landmarks and b.landmarks)
         score = _problem_score(a, b)
