@@ -135,7 +135,8 @@ when it holds the character ending that word (池塘 / 塘边); so a river bank 
 two spots. A shop named by its trade (洗车店, 打印店) is no venue of a family the table knows
 (健身房) named without a name, unless its name shares a character with that family's words
 (烤肉店 may be the 烧烤店). Two reports naming one estate, each naming a place in it or a spot
-the other names nothing of (中心花园 / 网球场旁边), are at two spots of it.
+the other names nothing of (中心花园 / 网球场旁边), are at two spots of it. 晃 told of the eyes
+(晃得人眼睛疼) is a light's glare, not a thing wobbling.
 """
 
 from __future__ import annotations
@@ -196,6 +197,8 @@ _LIFT_STOPPED = re.compile(r"((?:电梯|升降梯|升降机|直梯)[^，。！�
                            r"(?:又|还|总|老|经常)?停了(?=\s|$|[，。！？,.!?、~])")
 # a thing falling off is told by what falls (往人行道上掉砖, 外墙掉块)
 _FALLING = re.compile(r"掉(?=墙皮|墙砖|瓷砖|[砖瓦渣块石])")
+# 晃 told of the eyes is a glare (晃得人眼睛疼, 晃得睁不开眼), not a thing wobbling (晃动)
+_GLARE = re.compile(r"晃(?:得|的)?(?=[^，。！？,.!?\s]{0,4}眼)")
 # 停 before a vehicle whose name starts with 电 is parking it, not a power cut (停电)
 _PARKED = re.compile(r"停(?=(?:了|着|满了|满)?(?:辆|台|个)?(?:电动|电瓶|电驴|电摩|电三轮|电单车))")
 # 坏 (broken) typed by its sound with pinyin (怀了, 环了), where no animal may be pregnant
@@ -1174,6 +1177,7 @@ class _Profiler:
             text = _INSIDE_LIFT.sub("里面有人", text)
             text = _LIFT_STOPPED.sub(r"\1停运", text)
         text = _FALLING.sub("掉落", text)
+        text = _GLARE.sub("刺眼", text)  # 晃得人眼睛疼: a light's glare, nothing wobbling
         text = _PARKED.sub("停放", text)
         if not _ANIMAL.search(text):
             text = _BROKEN_TYPO.sub("坏", text)  # 电梯又怀了: 坏 typed by its sound

@@ -991,9 +991,13 @@ def test_find_picks_as_similarity_does(finder: DuplicateFinder) -> None:
         (("明珠苑中心花园晚上跳广场舞声音太大", "明珠苑中心花园"), ("明珠苑网球场旁边有人放音乐练剑，吵得很", "明珠苑网球场旁边"), False),
         (("明珠苑中心花园晚上跳广场舞声音太大", "明珠苑中心花园"), ("明珠苑中心花园那帮跳舞的音响开太大了", "明珠苑中心花园"), True),
         (("明珠苑中心花园晚上跳广场舞声音太大", "明珠苑"), ("明珠苑晚上广场舞音响吵得睡不着", "明珠苑"), True),
+        # 晃 told of the eyes is a light's glare, not a pole wobbling (晃 / 歪 are related)
+        (("人民路8号门口路灯一闪一闪，晃得眼睛难受", "人民路8号门口"), ("人民路8号门口那根路灯杆子歪了", "人民路8号门口"), False),
+        (("人民路8号门口路灯晃得人睁不开眼", "人民路8号门口"), ("人民路8号门口路灯太亮了，刺眼", "人民路8号门口"), True),
+        (("人民路8号门口路灯杆一直在晃", "人民路8号门口"), ("人民路8号门口路灯杆松了，风一吹就动", "人民路8号门口"), True),
     ],
 )
-def test_a_specific_detail_of_where(
+def test_a_specific_detail_of_where_or_what(
     finder: DuplicateFinder, a: tuple[str, str | None], b: tuple[str, str | None], same: bool
 ) -> None:
     assert (finder.similarity(a[0], a[1], b[0], b[1]) >= THRESHOLD) is same
