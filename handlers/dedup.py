@@ -137,6 +137,15 @@ two spots. A shop named by its trade (洗车店, 打印店) is no venue of a fam
 (烤肉店 may be the 烧烤店). Two reports naming one estate, each naming a place in it or a spot
 the other names nothing of (中心花园 / 网球场旁边), are at two spots of it. 晃 told of the eyes
 (晃得人眼睛疼) is a light's glare, not a thing wobbling.
+
+Ways of telling one problem, read as patterns, not words. A thing working now and then told by
+two states in turn (一会热一会凉, 时有时无, 忽冷忽热, 时亮时不亮) is one fault, 时好时坏, related to
+the faults of a thing that fails (不热, 停水, 停电, 闪, 坏); someone selling (有人卖, 有人在门口卖;
+not a flat or a car) is a stall; bikes knocked over (倒) lie in a mess (乱停); road works (修路,
+挖马路, 道路施工) are not a building site's noise; a way in an estate (主路, 进门路) is no named
+road; a size before a place word (小广场) is no part of its name, and a name ending the other
+(新村 / 荷塘新村) is it before 村 is cut; a report naming a bar or a KTV and no thing or fault
+complains of its noise; a barbecue in the open (露天烧烤) is no open burning (露天烧).
 """
 
 from __future__ import annotations
@@ -199,6 +208,18 @@ _LIFT_STOPPED = re.compile(r"((?:电梯|升降梯|升降机|直梯)[^，。！�
 _FALLING = re.compile(r"掉(?=墙皮|墙砖|瓷砖|[砖瓦渣块石])")
 # 晃 told of the eyes is a glare (晃得人眼睛疼, 晃得睁不开眼), not a thing wobbling (晃动)
 _GLARE = re.compile(r"晃(?:得|的)?(?=[^，。！？,.!?\s]{0,4}眼)")
+# A thing working now and then, told by two states in turn (一会热一会凉, 时热时不热, 忽冷忽热,
+# 时亮时不亮): one fault, whatever the states
+_ON_AND_OFF = re.compile(r"(一会儿?|时而|时|忽)([^，。！？,.!?\s一时忽]{1,2}?)"
+                         r"\1([^，。！？,.!?\s]{1,2}?)(?=[，。！？,.!?\s的了]|$)")
+
+
+def _on_and_off(m: re.Match[str]) -> str:
+    return " 时好时坏 " if m.group(2) != m.group(3) else m.group()
+
+
+# someone selling (有人卖, 有人在门口卖) is a stall, not a shop selling a flat or a car
+_SELLING = re.compile(r"(?:有人|有个人|有几个人|好多人)(?:在)?(?:路边|门口|路口)?卖(?![房车楼])")
 # 停 before a vehicle whose name starts with 电 is parking it, not a power cut (停电)
 _PARKED = re.compile(r"停(?=(?:了|着|满了|满)?(?:辆|台|个)?(?:电动|电瓶|电驴|电摩|电三轮|电单车))")
 # 坏 (broken) typed by its sound with pinyin (怀了, 环了), where no animal may be pregnant
@@ -438,6 +459,9 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
                      "敲墙")),
     ("施工", "noise", ("夜间施工", "半夜施工", "连夜施工", "施工", "打桩", "挖掘机",
                      "搅拌机", "盖楼", "打地基", "破碎锤", "塔吊")),
+    # road works are not a building site's
+    ("修路", "noise", ("修路", "修马路", "挖路", "挖马路", "马路施工", "道路施工", "路面施工",
+                     "道路维修", "市政施工")),
     ("ktv", "noise", ("ktv", "卡拉ok", "唱歌", "唱k", "k歌", "喊麦")),
     ("乐器", "noise", ("乐器", "钢琴", "弹琴", "练琴", "琴声", "弹钢琴", "练钢琴", "二胡",
                      "拉二胡", "唢呐", "吹唢呐", "打鼓", "架子鼓", "敲鼓", "萨克斯", "小提琴",
@@ -623,6 +647,7 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
                       "水停了", "停了水")),
     ("停电", "fault", ("停电", "没有电", "没电", "断电", "跳闸", "电停了")),
     ("停气", "fault", ("停气", "没有气", "没气", "燃气停了", "打不着火")),
+    ("时好时坏", "fault", ("时好时坏", "时有时无", "断断续续", "时断时续")),
     ("不热", "fault", ("不热", "不暖和", "冰凉", "冰冷", "温度低", "不够热", "冷得", "冻死了",
                       "冷死了", "冻得", "太冷", "好冷", "很冷", "不暖", "温乎", "凉的", "冰手")),
     ("水压", "fault", ("水压低", "水压太低", "水压不够", "水压小", "水流很小", "水很小",
@@ -739,6 +764,9 @@ _RELATED_FAULTS = tuple(map(frozenset, (
     {"裸露", "漏电"}, {"收费", "公示"},
     # a thing without power does not work; things dumped lie in a heap
     {"坏", "停电"}, {"乱倒", "满"},
+    # working now and then is the fault of a thing that fails; bikes knocked over lie in a mess
+    *({"时好时坏", fault} for fault in ("不热", "停水", "停电", "水压", "闪", "坏")),
+    {"倒", "乱停"},
     # a locked door keeps one out; one who does not answer is not seen
     {"锁", "堵"}, {"失联", "没露面"},
 )))
@@ -760,6 +788,7 @@ _PLACED = re.compile(r"\s*(?:就|被|都|总|竟然|居然)?\s*(?:放在|摆在|
 # spots (rats in the garage are not rats in the refuse room).
 _ROOMS = frozenset({"车库", "车棚", "垃圾站", "公厕", "电梯", "楼道", "屋顶", "地下室"})
 _KIND_OF = {name: "thing" if kind in ("noise", "pest") else kind for name, kind, _ in _CONCEPTS}
+_NOISY_VENUES = frozenset({"bar", "ktv"})  # venues whose complaint is their noise
 _NOISY = frozenset(name for name, kind, _ in _CONCEPTS if kind == "noise")
 # 电梯按钮 is the lift's button; 楼道墙上 is no wall of the stairwell's, only where it is
 _WIDE = frozenset({*_WIDER.values(), "按钮"} - {"墙"})
@@ -951,7 +980,8 @@ _NOT_ESTATES = re.compile(r"(?:公园|花园|家园|幼儿园|乐园|菜园|校�
 _NOT_ROADS = re.compile(r"(?:十字|马|公|道|小|电|线|网|套|出|一|上|条|段|修|走|过|堵|挡|占|"
                         r"迷|问|带|认|找|引|领|指|探|"
                         r"封|拦|让|铺|挖|开|柏油|水泥|石子|逛|沿|临|满大|大|夜|把|住|着|"
-                        r"倒|到|了|在|压|断|坏|半|这|那|的|远|近|回家|出口|入口)$")
+                        r"倒|到|了|在|压|断|坏|半|这|那|的|远|近|回家|出口|入口|"
+                        r"主|辅|支|干|内|进门|大门)$")  # 主路, 进门路: a way in an estate
 _LANDMARK_KIND = {word: (family, kind) for family, kind, words in _LANDMARK_WORDS
                   for word in words.split("|")}
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
@@ -1177,7 +1207,12 @@ class _Profiler:
             text = _INSIDE_LIFT.sub("里面有人", text)
             text = _LIFT_STOPPED.sub(r"\1停运", text)
         text = _FALLING.sub("掉落", text)
-        text = _GLARE.sub("刺眼", text)  # 晃得人眼睛疼: a light's glare, nothing wobbling
+        text = text.replace("露天烧烤", "露天 烧烤")  # a barbecue, no open burning
+        if "晃" in text:
+            text = _GLARE.sub("刺眼", text)  # 晃得人眼睛疼: a light's glare, nothing wobbling
+        text = _ON_AND_OFF.sub(_on_and_off, text)  # 一会热一会凉, 时有时无: now and then
+        if "卖" in text:
+            text = _SELLING.sub("摊贩卖", text)  # 有人在卖零食: a stall
         text = _PARKED.sub("停放", text)
         if not _ANIMAL.search(text):
             text = _BROKEN_TYPO.sub("坏", text)  # 电梯又怀了: 坏 typed by its sound
@@ -1278,6 +1313,7 @@ class _Profiler:
         # A word the table does not know, beside: where the problem is (小河边), told in the
         # location or the text, the location cut from it below.
         near = {t[:-1] for part in (where, *(loc.text for loc in body_locations))
+                if "边" in part or "旁" in part
                 for t in self._tokens(part) if _NEAR.fullmatch(t) and t not in _CONCEPT_OF}
         # What is wrong, without where: places and numbered things are compared above.
         cut = body
@@ -1375,6 +1411,8 @@ class _Profiler:
         if not faults and things & _NOISY:
             faults.add("吵")
         implied = {_PRESENCE[thing] for thing in things if thing in _PRESENCE} | amounts
+        if not things and not faults and any(lm[0] in _NOISY_VENUES for lm in landmarks):
+            implied.add("吵")  # 那家清吧唱到凌晨: the bar is the noise
         return _Profile({k: frozenset(v) for k, v in numbers.items()},
                         frozenset(roads | estates), tuple(content), frozenset(things),
                         frozenset(faults), frozenset(implied - faults),
@@ -1437,7 +1475,7 @@ class _Profiler:
                 if family == "*" and (len(name) < 2 or any(
                         whole[i:] in _CONCEPT_OF for i in range(len(whole) - 1))):
                     continue  # 那家店 says nothing; 垃圾站, 烧烤店 are things, not places
-                name = _BRANDS.get(word, name)
+                name = _BRANDS.get(word, re.sub(r"(?<=..)[小大]$", "", name))  # 小广场
                 landmarks.add((family, kind, name if len(name) >= 2 else ""))
             elif len(name) < 2:
                 continue
@@ -1500,6 +1538,8 @@ class _Profiler:
         numbered = [_NUMERALS.findall(name.replace("第", "")) for name in (a, b)]
         if all(numbered) and numbered[0] != numbered[1]:
             return False  # 第一 / 第二人民医院
+        if a and b and (a.endswith(b) or b.endswith(a)):
+            return True  # 荷塘新村 / 新村 (of 新村小广场), before 村 is cut from the longer
         a, b = (re.sub(r"(?<=..)(?:镇|乡|县|市|街道|村|社区)$", "", _unfilled(name))
                 for name in (a, b))  # 城关镇, 新桥村(村委)
         if not a or not b or a.endswith(b) or b.endswith(a):

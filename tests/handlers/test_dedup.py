@@ -1001,3 +1001,43 @@ def test_a_specific_detail_of_where_or_what(
     finder: DuplicateFinder, a: tuple[str, str | None], b: tuple[str, str | None], same: bool
 ) -> None:
     assert (finder.similarity(a[0], a[1], b[0], b[1]) >= THRESHOLD) is same
+
+
+# --- residents' ways of telling one problem: a thing working now and then, someone selling,
+# bikes knocked over, road works, a way in an estate, a plaza told small, a bar's noise, a
+# barbecue in the open --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        # now and then
+        (("丽景苑6栋热水一会有一会没有", "丽景苑6栋"), ("丽景苑六栋热水时有时无，洗澡洗一半就凉了", "丽景苑六栋"), True),
+        (("丽景苑6栋暖气忽冷忽热", "丽景苑6栋"), ("丽景苑六栋暖气片不热，屋里冷", "丽景苑六栋"), True),
+        (("丽景苑6栋楼道灯时亮时不亮", "丽景苑6栋"), ("丽景苑六栋楼道灯一直不亮", "丽景苑六栋"), True),
+        (("丽景苑6栋暖气一会热一会凉", "丽景苑6栋"), ("丽景苑六栋暖气管漏水，地上都湿了", "丽景苑六栋"), False),
+        # someone selling is a stall
+        (("实验中学门口有人卖烤肠，油烟大", "实验中学门口"), ("实验中学门口那个烤肠摊子油烟呛人", "实验中学门口"), True),
+        (("实验中学门口有人在卖盗版书", "实验中学门口"), ("实验中学门口小摊贩占了人行道", "实验中学门口"), True),
+        # bikes knocked over lie in a mess
+        (("人民公园东门的共享单车倒了一片", "人民公园东门"), ("人民公园东门单车乱停乱放，路都走不了", "人民公园东门"), True),
+        (("人民公园东门那棵树倒了", "人民公园东门"), ("人民公园东门单车乱停乱放", "人民公园东门"), False),
+        # road works are no building site
+        (("金沙路晚上修路，机器轰隆隆的吵死了", "金沙路"), ("金沙路道路施工半夜还在干，噪音太大", "金沙路"), True),
+        (("金沙路那个工地半夜打桩太吵", "金沙路工地"), ("金沙路晚上挖马路，吵得睡不着", "金沙路"), False),
+        # a way inside an estate is no named road
+        (("丽景苑进门那条主路全是坑", "丽景苑进门主路"), ("丽景苑大门进来的路坑坑洼洼", "丽景苑大门内路"), True),
+        # a plaza named after the estate, told small (小广场)
+        (("和平新村广场晚上广场舞太吵", "和平新村广场"), ("和平新村小广场跳舞的音乐开得太大", "和平新村小广场"), True),
+        # a bar is its noise
+        (("锦绣路那家酒吧每天闹到半夜两点", "锦绣路酒吧"), ("锦绣路酒吧音乐声太大，吵得没法睡觉", "锦绣路酒吧"), True),
+        (("锦绣路那家酒吧门口天天乱停车", "锦绣路酒吧门口"), ("锦绣路酒吧音乐声太大，吵得没法睡觉", "锦绣路酒吧"), False),
+        # a barbecue in the open is no open burning
+        (("春江苑旁边露天烧烤烟太大", "春江苑旁边"), ("春江苑旁边的烧烤摊烟熏得窗户都不敢开", "春江苑旁边"), True),
+        (("春江苑旁边露天烧烤烟太大", "春江苑旁边"), ("春江苑旁边有人烧垃圾，烟很大", "春江苑旁边"), False),
+    ],
+)
+def test_one_problem_told_in_general_ways(
+    finder: DuplicateFinder, a: tuple[str, str | None], b: tuple[str, str | None], same: bool
+) -> None:
+    assert (finder.similarity(a[0], a[1], b[0], b[1]) >= THRESHOLD) is same
