@@ -127,8 +127,9 @@ problem comes from above are about that flat. A bridge is a named place (永宁�
 and an overpass are other kinds), the 桥 of 桥洞 after one the same; 小区广场 is the estate's
 plaza, no name.
 
-A specific detail of where, each report having its own. The front of a place (超市门口 / 前面)
-is not its back (后面 / 背后), as of a building; beside a house number or a place (36号旁边 /
+A specific detail of where, each report having its own. The front of a place (超市门口 / 前面,
+a place told by the character ending its word: 场, 院, 宫, 厦...) is not its back (后面 / 背后),
+as of a building; beside a house number or a place (36号旁边 /
 边上 / 隔壁, 门口) is not across the road from it (对面). A word the table does not know ending
 in 边 / 旁 (小河边, 池塘旁, in the text or the location) is a spot, mentioned by the other report
 when it holds the character ending that word (池塘 / 塘边); so a river bank and a basement are
@@ -852,6 +853,8 @@ _SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁
              "缪窦戚岑费卜晏柏瞿佟臧闵苟邬卞姬栾隋刁桑郎甄")
 _TITLES = ("奶奶|爷爷|大爷|大娘|大妈|阿姨|叔叔|大叔|伯伯|阿婆|婆婆|老太太|老太|老头|老爷子|"
            "老大爷|师傅|大哥|大姐|老师|医生|女士|先生|婶婶|婶|嫂子|阿伯|阿公|老人家")
+# the last character of a place's word (菜市场, 医院, 文化宫, 大厦): its gate and its back
+_PLACE_TAILS = "站|店|场|院|园|行|馆|校|学|苑|府|所|厅|吧|市|区|宫|厦|堂|寺|庙|局|中心|厂"
 _MARKS: tuple[tuple[str, re.Pattern[str], dict[str, int] | None], ...] = (
     ("side", re.compile(r"(?<![东西南北])(东北|东南|西北|西南|[东西南北])"
                         r"(?:大门|门|边|侧|面|头|角|段|区|出口|入口|口)"), None),
@@ -861,10 +864,9 @@ _MARKS: tuple[tuple[str, re.Pattern[str], dict[str, int] | None], ...] = (
     ("door", re.compile(r"([前后正侧])(?:大门|门)"), {"前": 0, "正": 0, "后": 1, "侧": 2}),
     # a place's 门口 or 大门, no door named, is its main gate: not its back or side gate
     # (医院门口 / 医院后门)
-    ("door", re.compile(r"(?:站|店|场|院|园|行|馆|校|学|苑|府|所|厅|吧|市|区)的?(门口|大门)"),
-     {"门口": 0, "大门": 0}),
+    ("door", re.compile(rf"(?:{_PLACE_TAILS})的?(门口|大门)"), {"门口": 0, "大门": 0}),
     # the front or the back of a place, as of a building (菜市场门口 / 菜市场后面 are two ends)
-    ("door", re.compile(r"(?:站|店|场|院|园|行|馆|校|学|苑|府|所|厅|吧|市|区)的?"
+    ("door", re.compile(rf"(?:{_PLACE_TAILS})的?"
                         r"(?:(前|后)(?:面|边|头)|(背后))"),
      {"前": 0, "后": 1, "背后": 1}),
     # the direction of travel is a side (a stop's platform towards the east is not the one
