@@ -137,7 +137,9 @@ two spots. A shop named by its trade (洗车店, 打印店) is no venue of a fam
 (健身房) named without a name, unless its name shares a character with that family's words
 (烤肉店 may be the 烧烤店). Two reports naming one estate, each naming a place in it or a spot
 the other names nothing of (中心花园 / 网球场旁边), are at two spots of it. 晃 told of the eyes
-(晃得人眼睛疼) is a light's glare, not a thing wobbling.
+(晃得人眼睛疼) is a light's glare, not a thing wobbling. A thing written before another only to
+say of what it is (音乐 of 音乐喷泉) agrees with the other report's thing only when it is that
+very thing (楼道 of 楼道墙上 / 楼道), not one it covers (广场舞, a kind of music).
 
 Ways of telling one problem, read as patterns, not words. A thing working now and then told by
 two states in turn (一会热一会凉, 时有时无, 忽冷忽热, 时亮时不亮) is one fault, 时好时坏, related to
@@ -1788,6 +1790,13 @@ def _each_its_own(a: _Profile, b: _Profile) -> bool:
             and unmatched(b.things - b.modifiers or b.things, said_a))
 
 
+def _only_modifiers(a: _Profile) -> frozenset[str]:
+    """Things a report names only to say of what another is (音乐 of 音乐喷泉, 外墙 of 外墙燃气管):
+    the problem is not theirs, so they agree with the other report's thing only when it is
+    the same one (楼道 of 楼道墙上 / 楼道), not one it covers (广场舞 is a kind of 音乐)."""
+    return a.modifiers if a.things - a.modifiers else frozenset()
+
+
 def _one_household(a: _Profile, b: _Profile) -> bool:
     """Both name one flat of one building (6栋101 / 六号楼101)."""
     return bool(a.numbers.get("flat", frozenset()) & b.numbers.get("flat", frozenset())
@@ -1858,7 +1867,8 @@ def _problem_score(a: _Profile, b: _Profile) -> float:
     if things_clash or faults_clash:
         return score * CLASH
     if (a.faults | a.implied) & (b.faults | b.implied):
-        if _things_agree(said_a, said_b):
+        if _things_agree(said_a - _only_modifiers(a), said_b - _only_modifiers(b)) or (
+                a.modifiers & said_b or b.modifiers & said_a):
             return max(score, AGREED)
         if not (a.things and b.things):
             return max(score, AGREED_FAULT)
