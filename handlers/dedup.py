@@ -149,6 +149,12 @@ not a flat or a car) is a stall; bikes knocked over (倒) lie in a mess (乱停)
 road; a size before a place word (小广场) is no part of its name, and a name ending the other
 (新村 / 荷塘新村) is it before 村 is cut; a report naming a bar or a KTV and no thing or fault
 complains of its noise; a barbecue in the open (露天烧烤) is no open burning (露天烧).
+
+When neither report names a thing the table knows, a word it does not know that both say
+(热水器) is the thing they are about: the same or related faults of it agree. When both name
+one thing and neither tells a fault the table knows, a word besides the thing that both say
+(踩出一条路 / 踩秃了) is what befell it: they reach the threshold, no more. A piece missing (缺了
+一角, 少了一块) is the thing broken (破).
 """
 
 from __future__ import annotations
@@ -507,7 +513,9 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("时间", "fault", ("时间太短", "时间太长", "时间不够", "时间短", "时间长", "秒数",
                       "只有几秒", "没几秒", "过不完", "来不及过", "等太久", "等半天",
                       "变灯太快", "配时", "时长")),
-    ("破", "fault", ("破了", "破损", "破洞", "破个洞", "破了个", "烂了")),
+    ("破", "fault", ("破了", "破损", "破洞", "破个洞", "破了个", "烂了",
+                   # a piece missing (缺了一角, 少了一块)
+                   "缺了一角", "缺了个角", "缺角", "缺了一块", "缺了块", "少了一块", "少了一角")),
     ("裂", "fault", ("被砸", "砸破", "玻璃碴", "碎碴", "开裂", "裂缝", "裂开", "裂了", "裂纹", "龟裂", "口子", "裂成", "碎成",
                     "碎裂", "破碎", "碎了", "砸碎", "砸烂", "碎渣", "碎玻璃", "玻璃渣", "碎一地",
                     "碎了一地", "碎掉", "碎成渣", "炸裂", "缺了一块", "崩了")),
@@ -1859,6 +1867,11 @@ def _problem_score(a: _Profile, b: _Profile) -> float:
     score = _content_similarity(a.content_set, b.content_set)
     # a thing guessed from an unknown word (墙 of 那面墙) may be the one the other names
     said_a, said_b = a.said, b.said
+    if not said_a and not said_b:
+        # neither names a thing the table knows: a word the table does not know that both say
+        # (热水器) is the thing they are about
+        said_a = said_b = frozenset(
+            w for w in a.content_set & b.content_set if len(w) >= 2 and w not in _KIND_OF)
     things_clash = bool(a.things and b.things and not _things_agree(said_a, said_b)
                         or _guess_differs(a, b) or _other_rooms(a, b) or _each_its_own(a, b))
     # too many of a thing, told in so many words (蚊虫太多), agrees with a plague (成灾)
@@ -1876,6 +1889,11 @@ def _problem_score(a: _Profile, b: _Profile) -> float:
         # related faults of one thing; not of one spot (a garage leaking from its ceiling is
         # not one flooding at its ramp)
         return max(score, RELATED)
+    elif (not a.faults and not b.faults and not a.implied and not b.implied and a.things
+          and b.things and _things_agree(said_a - _SPOTS, said_b - _SPOTS)
+          and (a.content_set & b.content_set) - a.things - b.things - _KIND_OF.keys()):
+        # neither tells a fault the table knows: one thing and a word of what befell it (踩)
+        return max(score, THRESHOLD)
     return score
 
 

@@ -1048,3 +1048,24 @@ def test_one_problem_told_in_general_ways(
     finder: DuplicateFinder, a: tuple[str, str | None], b: tuple[str, str | None], same: bool
 ) -> None:
     assert (finder.similarity(a[0], a[1], b[0], b[1]) >= THRESHOLD) is same
+
+
+# --- a thing the table does not know, said by both; a piece missing; one thing and what
+# befell it, told by neither as a fault the table knows ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        (("龙湖苑8栋楼顶的太阳能热水器快掉下来了", "龙湖苑8栋"), ("龙湖苑八栋天台上热水器支架锈了，歪着", "龙湖苑八栋"), True),
+        (("龙湖苑8栋楼顶的太阳能热水器快掉下来了", "龙湖苑8栋"), ("龙湖苑八栋天台上的热水器漏水", "龙湖苑八栋"), False),
+        (("龙湖苑里有个窨井盖缺了一角", "龙湖苑"), ("龙湖苑里的井盖破了个口子，怕有人踩空", "龙湖苑"), True),
+        (("龙湖苑里有个窨井盖缺了一角", "龙湖苑"), ("龙湖苑里的井盖被人偷了", "龙湖苑"), False),
+        (("龙湖苑6栋前面的绿化带被人踩出一条路", "龙湖苑6栋"), ("龙湖苑六栋前的草坪被踩秃了", "龙湖苑六栋"), True),
+        (("龙湖苑6栋前面的绿化带被人踩出一条路", "龙湖苑6栋"), ("龙湖苑六栋前的草坪有人种菜", "龙湖苑六栋"), False),
+    ],
+)
+def test_a_shared_word_for_the_thing_or_what_befell_it(
+    finder: DuplicateFinder, a: tuple[str, str | None], b: tuple[str, str | None], same: bool
+) -> None:
+    assert (finder.similarity(a[0], a[1], b[0], b[1]) >= THRESHOLD) is same
