@@ -154,7 +154,9 @@ When neither report names a thing the table knows, a word it does not know that 
 (热水器) is the thing they are about: the same or related faults of it agree. When both name
 one thing and neither tells a fault the table knows, a word besides the thing that both say
 (踩出一条路 / 踩秃了) is what befell it: they reach the threshold, no more. A piece missing (缺了
-一角, 少了一块) is the thing broken (破).
+一角, 少了一块) is the thing broken (破). A fault of anything, a smell or dirt (臭, 脏), shared with
+a report that names no thing (那条河发臭 / 垃圾站发臭), does not lift the score as the same
+fault of a thing named by one report only does: it says nothing of which thing.
 """
 
 from __future__ import annotations
@@ -799,6 +801,9 @@ _PLACED = re.compile(r"\s*(?:就|被|都|总|竟然|居然)?\s*(?:放在|摆在|
 # spots (rats in the garage are not rats in the refuse room).
 _ROOMS = frozenset({"车库", "车棚", "垃圾站", "公厕", "电梯", "楼道", "屋顶", "地下室"})
 _KIND_OF = {name: "thing" if kind in ("noise", "pest") else kind for name, kind, _ in _CONCEPTS}
+# Faults of anything (a smell, dirt): shared with a report naming no thing, they say nothing
+# of which thing (河 / 垃圾站 both stink)
+_ANY_SOURCE = frozenset({"臭", "脏"})
 _NOISY_VENUES = frozenset({"bar", "ktv"})  # venues whose complaint is their noise
 _NOISY = frozenset(name for name, kind, _ in _CONCEPTS if kind == "noise")
 # 电梯按钮 is the lift's button; 楼道墙上 is no wall of the stairwell's, only where it is
@@ -1883,7 +1888,9 @@ def _problem_score(a: _Profile, b: _Profile) -> float:
         if _things_agree(said_a - _only_modifiers(a), said_b - _only_modifiers(b)) or (
                 a.modifiers & said_b or b.modifiers & said_a):
             return max(score, AGREED)
-        if not (a.things and b.things):
+        if not (a.things and b.things) and (
+                (a.faults | a.implied) & (b.faults | b.implied) - _ANY_SOURCE
+                or not (said_a or said_b)):
             return max(score, AGREED_FAULT)
     elif a.faults and b.faults and _things_agree(said_a - _SPOTS, said_b - _SPOTS):
         # related faults of one thing; not of one spot (a garage leaking from its ceiling is

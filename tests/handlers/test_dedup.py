@@ -1057,6 +1057,12 @@ def test_one_problem_told_in_general_ways(
 @pytest.mark.parametrize(
     ("a", "b", "same"),
     [
+        # a smell (or dirt) is of anything: shared with a report naming no thing, it says
+        # nothing of which; the same fault of one thing still agrees
+        (("百合苑里面那条河发臭了", "百合苑"), ("百合苑里面垃圾站发臭", "百合苑"), False),
+        (("百合苑的自来水有异味", "百合苑"), ("百合苑的下水道有异味", "百合苑"), False),
+        (("百合苑垃圾站臭死了", "百合苑"), ("百合苑垃圾站味道太大了", "百合苑"), True),
+        (("百合苑6栋楼上停水了", "百合苑6栋"), ("百合苑六栋水龙头一点水都没有", "百合苑六栋"), True),
         (("龙湖苑8栋楼顶的太阳能热水器快掉下来了", "龙湖苑8栋"), ("龙湖苑八栋天台上热水器支架锈了，歪着", "龙湖苑八栋"), True),
         (("龙湖苑8栋楼顶的太阳能热水器快掉下来了", "龙湖苑8栋"), ("龙湖苑八栋天台上的热水器漏水", "龙湖苑八栋"), False),
         (("龙湖苑里有个窨井盖缺了一角", "龙湖苑"), ("龙湖苑里的井盖破了个口子，怕有人踩空", "龙湖苑"), True),
