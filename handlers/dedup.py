@@ -156,7 +156,9 @@ one thing and neither tells a fault the table knows, a word besides the thing th
 (踩出一条路 / 踩秃了) is what befell it: they reach the threshold, no more. A piece missing (缺了
 一角, 少了一块) is the thing broken (破). A fault of anything, a smell or dirt (臭, 脏), shared with
 a report that names no thing (那条河发臭 / 垃圾站发臭), does not lift the score as the same
-fault of a thing named by one report only does: it says nothing of which thing.
+fault of a thing named by one report only does: it says nothing of which thing. A word that
+tells of a thing without naming it (污水 of a drain, `_TELLS_OF`) hints that thing: it may
+agree with the other report's, and lifts related faults of it (下水道堵了 / 污水往外冒).
 """
 
 from __future__ import annotations
@@ -801,6 +803,9 @@ _PLACED = re.compile(r"\s*(?:就|被|都|总|竟然|居然)?\s*(?:放在|摆在|
 # spots (rats in the garage are not rats in the refuse room).
 _ROOMS = frozenset({"车库", "车棚", "垃圾站", "公厕", "电梯", "楼道", "屋顶", "地下室"})
 _KIND_OF = {name: "thing" if kind in ("noise", "pest") else kind for name, kind, _ in _CONCEPTS}
+# Words that tell of a thing without naming it (污水, sewage, is a drain's): like a thing
+# hinted by a suffix, it may agree with the other report's, never tells another
+_TELLS_OF = {"污水": "下水道"}
 # Faults of anything (a smell, dirt): shared with a report naming no thing, they say nothing
 # of which thing (河 / 垃圾站 both stink)
 _ANY_SOURCE = frozenset({"臭", "脏"})
@@ -1414,6 +1419,8 @@ class _Profiler:
                         faults.add("位置")
                 elif kind == "amount":
                     amounts.add(name)
+                elif name in _TELLS_OF:
+                    hinted.add(_TELLS_OF[name])  # 污水横流: a drain's, maybe
                 elif kind == "fault":
                     faults.add(name)
                     told.update(_FAULT_THINGS.get(name, ()))
