@@ -135,7 +135,9 @@ in 边 / 旁 (小河边, 池塘旁, in the text or the location) is a spot, ment
 when it holds the character ending that word (池塘 / 塘边); so a river bank and a basement are
 two spots. A shop named by its trade (洗车店, 打印店) is no venue of a family the table knows
 (健身房) named without a name, unless its name shares a character with that family's words
-(烤肉店 may be the 烧烤店). Two reports naming one estate, each naming a place in it or a spot
+(烤肉店 may be the 烧烤店). Inside a gate or an estate is not outside it (东门里面 / 东门外面,
+小区外头). A thing another is inside (花坛里的蚊子) is where it is, a spot as a thing beside
+it is (垃圾站附近的苍蝇: another spot). Two reports naming one estate, each naming a place in it or a spot
 the other names nothing of (中心花园 / 网球场旁边), are at two spots of it. 晃 told of the eyes
 (晃得人眼睛疼) is a light's glare, not a thing wobbling. A thing written before another only to
 say of what it is (音乐 of 音乐喷泉) agrees with the other report's thing only when it is that
@@ -908,6 +910,9 @@ _MARKS: tuple[tuple[str, re.Pattern[str], dict[str, int] | None], ...] = (
                           r"(门口|对面|旁边|边上|隔壁)"),
      {"门口": 0, "对面": 1, "旁边": 0, "边上": 0, "隔壁": 0}),
     ("hand", re.compile(r"([左右])(?:手边|边|侧|手|面)"), {"左": 0, "右": 1}),
+    # inside a gate or an estate, or outside it (东门外面 / 东门里面, 小区外头)
+    ("inout", re.compile(r"(?:门|门口|小区|社区|院子|围墙)的?(外面|外头|外边|里面|里头|里边)"),
+     {"外面": 1, "外头": 1, "外边": 1, "里面": 0, "里头": 0, "里边": 0}),
     # a morning market and a night market are two markets, though on one street
     ("hours", re.compile(r"(早市|卖早点|早点摊|早餐|夜市|夜宵|宵夜|夜摊)"),
      {"早市": 0, "卖早点": 0, "早点摊": 0, "早餐": 0, "夜市": 1, "夜宵": 1, "宵夜": 1,
@@ -1402,6 +1407,7 @@ class _Profiler:
                         continue  # 电梯里墙上 is the lift's wall: the lift it stays
                     if within and last_thing[0] != name and _WIDER.get(last_thing[0]) != name:
                         things.discard(last_thing[0])
+                        beside.add(last_thing[0])  # 花坛里的蚊子: the bed is where
                         if name in _WIDE:
                             name = f"{last_thing[0]}的{name}"
                     if (last_thing and not cut[last_thing[1]:m.start()].strip()
