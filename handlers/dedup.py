@@ -160,7 +160,9 @@ one thing and neither tells a fault the table knows, a word besides the thing th
 a report that names no thing (那条河发臭 / 垃圾站发臭), does not lift the score as the same
 fault of a thing named by one report only does: it says nothing of which thing. A word that
 tells of a thing without naming it (污水 of a drain, `_TELLS_OF`) hints that thing: it may
-agree with the other report's, and lifts related faults of it (下水道堵了 / 污水往外冒).
+agree with the other report's, and lifts related faults of it (下水道堵了 / 污水往外冒). Some
+faults are related only of some things, both reports naming one (`_RELATED_OF_THINGS`): a bin
+nobody empties (没人清) is a bin full, rubbish heaped in a stairwell is no bin.
 """
 
 from __future__ import annotations
@@ -1878,6 +1880,16 @@ def _guess_differs(a: _Profile, b: _Profile) -> bool:
                for x, y in ((a, b), (b, a)))
 
 
+# Faults related only of some things, both reports naming one of them: a bin nobody empties is
+# a bin full (not rubbish piled in a stairwell, which is not a bin)
+_RELATED_OF_THINGS = ((frozenset({"收", "满"}), frozenset({"垃圾桶", "垃圾站"})),)
+
+
+def _related_of(a: _Profile, b: _Profile) -> bool:
+    return any(a.things & b.things & things and a.faults & faults and b.faults & faults
+               and a.faults | b.faults >= faults for faults, things in _RELATED_OF_THINGS)
+
+
 def _problem_score(a: _Profile, b: _Profile) -> float:
     """The words compared (`_content_similarity`), then the problem itself: two different things
     or two different faults halve it; the same fault of the same thing (or of a thing only one
@@ -1894,7 +1906,7 @@ def _problem_score(a: _Profile, b: _Profile) -> float:
                         or _guess_differs(a, b) or _other_rooms(a, b) or _each_its_own(a, b))
     # too many of a thing, told in so many words (蚊虫太多), agrees with a plague (成灾)
     faults_clash = _faults_clash(a.faults, b.faults) and not (
-        a.faults & b.amounts or b.faults & a.amounts)
+        a.faults & b.amounts or b.faults & a.amounts) and not _related_of(a, b)
     if things_clash or faults_clash:
         return score * CLASH
     if (a.faults | a.implied) & (b.faults | b.implied):
@@ -1905,7 +1917,8 @@ def _problem_score(a: _Profile, b: _Profile) -> float:
                 (a.faults | a.implied) & (b.faults | b.implied) - _ANY_SOURCE
                 or not (said_a or said_b)):
             return max(score, AGREED_FAULT)
-    elif a.faults and b.faults and _things_agree(said_a - _SPOTS, said_b - _SPOTS):
+    elif a.faults and b.faults and (_things_agree(said_a - _SPOTS, said_b - _SPOTS)
+                                    or _related_of(a, b)):
         # related faults of one thing; not of one spot (a garage leaking from its ceiling is
         # not one flooding at its ramp)
         return max(score, RELATED)
