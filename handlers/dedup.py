@@ -1609,8 +1609,8 @@ class _Profiler:
     def inner_places_differ(self, a: _Profile, b: _Profile) -> bool:
         """Both name one estate, and each a place in it or a spot the other names nothing of
         (中心花园 / 篮球场旁边): two spots of one estate."""
-        if not a.estates or not b.estates:
-            return False
+        if not a.estates or not b.estates or len(a.estates) < 2 and len(b.estates) < 2:
+            return False  # a place in the estate is a second one named
 
         def extra(x: _Profile, y: _Profile) -> list[str]:
             return [e for e in x.estates if not any(self.same_place(e, f) for f in y.estates)]
