@@ -150,7 +150,7 @@ not a flat or a car) is a stall; bikes knocked over (倒) lie in a mess (乱停)
 挖马路, 道路施工) are not a building site's noise; a way in an estate (主路, 进门路) is no named
 road; a size before a place word (小广场) is no part of its name, and a name ending the other
 (新村 / 荷塘新村) is it before 村 is cut; a report naming a bar or a KTV and no thing or fault
-complains of its noise; a barbecue in the open (露天烧烤) is no open burning (露天烧).
+complains of its noise; a barbecue (烧烤) is read whole, no open burning (露天烧) taking its 烧.
 
 When neither report names a thing the table knows, a word it does not know that both say
 (热水器) is the thing they are about: the same or related faults of it agree. When both name
@@ -1236,7 +1236,8 @@ class _Profiler:
             text = _INSIDE_LIFT.sub("里面有人", text)
             text = _LIFT_STOPPED.sub(r"\1停运", text)
         text = _FALLING.sub("掉落", text)
-        text = text.replace("露天烧烤", "露天 烧烤")  # a barbecue, no open burning
+        # a barbecue: no word ending in 烧 (露天烧, burning in the open) may take its 烧
+        text = text.replace("烧烤", " 烧烤")
         if "晃" in text:
             text = _GLARE.sub("刺眼", text)  # 晃得人眼睛疼: a light's glare, nothing wobbling
         text = _ON_AND_OFF.sub(_on_and_off, text)  # 一会热一会凉, 时有时无: now and then
