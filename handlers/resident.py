@@ -17,7 +17,7 @@ from sqlalchemy import bindparam, func, select
 from handlers import points, tickets, wishes, workers
 from handlers.app import Handled
 from handlers.conversation import IDLE, State
-from handlers.dedup import Candidate, NewReport
+from handlers.dedup import SUGGEST, THRESHOLD, Candidate, NewReport
 from handlers.keyboards import Callback, inline, parse_callback
 from handlers.notify import category_label, local_time, mask_personal
 from handlers.routing import route
@@ -419,8 +419,10 @@ async def _open(turn: Turn, draft: dict[str, Any]) -> None:
         location_text = f"共享位置 {lat:.5f},{lon:.5f}"
     _forget_draft(turn)
     rules = turn.services.config.rules
+    nearest: tuple[Candidate, float] | None = None
     if not draft["urgent"] and grid is not None:
-        same = await _same_problem(turn, draft["text"], location_text, category, grid.id)
+        nearest = await _nearest_problem(turn, draft["text"], location_text, category, grid.id)
+        same = nearest[0] if nearest is not None and nearest[1] >= THRESHOLD else None
         if same is not None:
             report = {"text": draft["text"], "location": location_text, "lat": lat, "lon": lon,
                       "photos": list(draft["photos"])}
@@ -440,6 +442,8 @@ async def _open(turn: Turn, draft: dict[str, Any]) -> None:
         location_confirmed=way.confirmed and grid is not None, photos=draft["photos"],
         script=person.script, rules=rules, source=source,
     )
+    if nearest is not None and nearest[1] >= SUGGEST:
+        await _suggest_merge(turn, ticket, nearest[0])
     if category == "suggestion" and source == "resident":
         await wishes.offer_for_ticket(turn, ticket)
     if draft["urgent"] and not (location_text or lat is not None):
@@ -473,9 +477,10 @@ async def _opened_last_hour(turn: Turn) -> int:
     return int((await core.execute(turn.session, _OPENED_SINCE, params)).scalar() or 0)
 
 
-async def _same_problem(
+async def _nearest_problem(
     turn: Turn, text: str, location: str | None, category: str, grid_id: int
-) -> Candidate | None:
+) -> tuple[Candidate, float] | None:
+    """The open ticket the report most resembles, and how much (`DuplicateFinder.nearest`)."""
     finder = turn.services.duplicates
     if finder is None:
         return None
@@ -483,7 +488,20 @@ async def _same_problem(
         turn.session, _CANDIDATES,
         {"grid_id": grid_id, "category": category, "since": turn.now - timedelta(days=7)})
     candidates = [Candidate(row[0], *row) for row in rows]
-    return finder.find(NewReport(text, location, category, grid_id), candidates, now=turn.now)
+    return finder.nearest(NewReport(text, location, category, grid_id), candidates, now=turn.now)
+
+
+async def _suggest_merge(turn: Turn, ticket: Ticket, like: Candidate) -> None:
+    """Not sure enough to join the report to `like`: ask the groups that see the new card, as a
+    reply to it, with a button that merges it (`mg:`, handlers.staff)."""
+    masked = mask_personal(like.text)
+    quoted = _e(masked if len(masked) <= 60 else masked[:60] + "…")
+    for chat_id in await tickets.grid_groups(turn.session, ticket.grid_id):
+        await turn.say(
+            f"工单 #{ticket.number} 疑似与工单 #{like.number} 为同一问题。\n"
+            f"#{like.number}：{quoted}\n如确认，请点“并入 #{like.number}”；不是则无需处理。",
+            keyboard=inline([(f"并入 #{like.number}", f"mg:{ticket.number}:{like.number}")]),
+            chat_id=chat_id, ticket_id=ticket.id, reply_to_purpose="card", script="simplified")
 
 
 def _forget_draft(turn: Turn) -> None:

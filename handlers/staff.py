@@ -148,6 +148,12 @@ async def _press(turn: Turn, press: Callback) -> Handled:
     if press.verb == "rs":
         await _resolve(turn, number)
         return Handled(f"#{number} 已办结")
+    if press.verb == "mg":  # 疑似同一问题: merge `number` into the ticket the hint named
+        target = press.number(1)
+        if target is None:
+            return Handled(EXPIRED)
+        await _merge_into(turn, number, target)
+        return Handled(f"已将 #{number} 并入 #{target}")
     if press.verb == "tr":
         grid = await session.get(Grid, press.number(1) or 0)
         if grid is None:
@@ -481,11 +487,16 @@ async def _merge(turn: Turn, args: str) -> None:
         await turn.say("用法：/merge 43 42（把 #43 并入 #42）", script="simplified")
         return
     source, target = int(parts[0]), int(parts[1])
+    await _merge_into(turn, source, target)
+    await turn.say(f"已将工单 #{source} 并入 #{target}。", script="simplified")
+
+
+async def _merge_into(turn: Turn, source: int, target: int) -> None:
+    """Both tickets must be this group's (/merge and the hint's button)."""
     await _ticket_here(turn, source)
     await _ticket_here(turn, target)
     await tickets.mark_duplicate(turn.session, source, of=target, now=turn.now,
                                  actor=turn.person, rules=turn.services.config.rules)
-    await turn.say(f"已将工单 #{source} 并入 #{target}。", script="simplified")
 
 
 async def _stats(turn: Turn, args: str) -> None:

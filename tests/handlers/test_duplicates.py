@@ -190,6 +190,65 @@ async def test_a_follower_who_also_reported_stays_after_unmerge(chat: Conversati
     assert await _following(chat, lid) == {ZHANG.id}
 
 
+# --- not sure: staff are asked -----------------------------------------------------------
+
+LIFT = "龙泉小区6号楼电梯坏了"
+LIFT_TOLD_OTHERWISE = "龙泉小区6栋电梯停了两天了，天天爬楼"  # between SUGGEST and THRESHOLD
+
+
+async def _two_lifts(chat: Conversation) -> tuple[Ticket, Ticket]:
+    await chat.says(ZHANG, LIFT)
+    chat.later(hours=2)
+    await chat.says(LI, LIFT_TOLD_OTHERWISE)
+    first, second = await _tickets(chat)
+    return first, second
+
+
+async def test_a_report_nearly_like_an_open_ticket_opens_its_own_and_staff_are_asked(
+    chat: Conversation,
+) -> None:
+    first, second = await _two_lifts(chat)
+    assert second.duplicate_of is None and second.status == "new"
+    assert f"工单 #{second.number}" in chat.last(LI.id).text  # LI's own ticket, as usual
+    hint = chat.last(LONGQUAN_GROUP)
+    assert hint.text.startswith(
+        f"工单 #{second.number} 疑似与工单 #{first.number} 为同一问题。")
+    assert f"#{first.number}：{LIFT}" in hint.text
+    card = chat.card(LONGQUAN_GROUP, second.number)
+    assert hint.payload["reply_parameters"]["message_id"] == card.message_id
+    assert hint.buttons == [(f"并入 #{first.number}", f"mg:{second.number}:{first.number}")]
+    assert all("疑似" not in text for text in chat.texts(LI.id) + chat.texts(ZHANG.id))
+
+    handled = await chat.presses(WANG, hint.button(f"并入 #{first.number}"),
+                                 chat_id=LONGQUAN_GROUP)
+    assert handled.callback_answer == f"已将 #{second.number} 并入 #{first.number}"
+    first, second = await _tickets(chat)
+    assert second.status == "duplicate" and second.duplicate_of == first.id
+    assert await _following(chat, first) == {ZHANG.id, LI.id}
+    assert "共 2 人" in chat.card(LONGQUAN_GROUP, first.number).text
+    assert f"#{first.number}" in chat.last(LI.id).text  # told where the report went
+
+    again = await chat.presses(WANG, hint.button(f"并入 #{first.number}"),
+                               chat_id=LONGQUAN_GROUP)
+    assert again.callback_alert  # already merged: refused politely, nothing changes
+    assert (await _tickets(chat))[1].status == "duplicate"
+
+
+async def test_the_hint_button_is_refused_in_another_grids_group(chat: Conversation) -> None:
+    first, second = await _two_lifts(chat)
+    data = chat.last(LONGQUAN_GROUP).button(f"并入 #{first.number}")
+    handled = await chat.presses(WANG, data, chat_id=TUANJIE_GROUP)
+    assert handled.callback_alert
+    assert all(t.status == "new" and t.duplicate_of is None for t in await _tickets(chat))
+
+
+async def test_a_clearly_different_problem_asks_nothing(chat: Conversation) -> None:
+    await chat.says(ZHANG, "龙泉小区3号楼门口的路灯坏了，晚上一片漆黑")
+    chat.later(hours=1)
+    await chat.says(LI, "龙泉小区3号楼门口的井盖松动了，车一过就响")
+    assert all("疑似" not in text for text in chat.texts(LONGQUAN_GROUP))
+
+
 # --- urgent -------------------------------------------------------------------------------
 
 
