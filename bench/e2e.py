@@ -32,7 +32,7 @@ import aiohttp
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.app import IntakeBot, load_classifier  # noqa: E402
+from bot.app import IntakeBot, freeze_startup_heap, load_classifier  # noqa: E402
 from bot.pacing import Limits  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from storage import outbox  # noqa: E402
@@ -162,6 +162,7 @@ async def main(args: argparse.Namespace) -> None:
 
     logging.basicConfig(level=logging.ERROR)
     classifier = load_classifier(Settings(_env_file=None))
+    freeze_startup_heap()  # as `intake run` does once started
     handlers = {"handlers.app.handle": real_handle(), "stand-in": Replier()}
     fake = await FakeServer().start()
     echo_rates: list[float] = []
