@@ -149,7 +149,7 @@ the faults of a thing that fails (不热, 停水, 停电, 闪, 坏); someone sel
 not a flat or a car) is a stall; bikes knocked over (倒) lie in a mess (乱停); road works (修路,
 挖马路, 道路施工) are not a building site's noise; a way in an estate (主路, 进门路) is no named
 road; a size before a place word (小广场) is no part of its name, and a name ending the other
-(新村 / 荷塘新村) is it before 村 is cut; a report naming a bar or a KTV and no thing or fault
+(新村 / 柳溪新村) is it before 村 is cut; a report naming a bar or a KTV and no thing or fault
 complains of its noise; a barbecue (烧烤) is read whole, no open burning (露天烧) taking its 烧.
 
 When neither report names a thing the table knows, a word it does not know that both say
@@ -1576,7 +1576,7 @@ class _Profiler:
         if all(numbered) and numbered[0] != numbered[1]:
             return False  # 第一 / 第二人民医院
         if a and b and (a.endswith(b) or b.endswith(a)):
-            return True  # 荷塘新村 / 新村 (of 新村小广场), before 村 is cut from the longer
+            return True  # 柳溪新村 / 新村 (of 新村小广场), before 村 is cut from the longer
         a, b = (re.sub(r"(?<=..)(?:镇|乡|县|市|街道|村|社区)$", "", _unfilled(name))
                 for name in (a, b))  # 城关镇, 新桥村(村委)
         if not a or not b or a.endswith(b) or b.endswith(a):

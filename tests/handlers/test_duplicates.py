@@ -242,10 +242,26 @@ async def test_the_hint_button_is_refused_in_another_grids_group(chat: Conversat
     assert all(t.status == "new" and t.duplicate_of is None for t in await _tickets(chat))
 
 
+async def test_the_hint_button_cannot_merge_into_another_grids_ticket(
+    chat: Conversation,
+) -> None:
+    """A forged hint: the group's own ticket into one of 团结网格's."""
+    await chat.says(ZHANG, LIFT)
+    await chat.says(LI, "团结西路8号门口的路灯坏了，晚上一片漆黑")
+    ours, theirs = await _tickets(chat)
+    assert ours.grid_id != theirs.grid_id
+    handled = await chat.presses(WANG, f"mg:{ours.number}:{theirs.number}",
+                                 chat_id=LONGQUAN_GROUP)
+    assert handled.callback_alert
+    assert all(t.status == "new" and t.duplicate_of is None for t in await _tickets(chat))
+
+
 async def test_a_clearly_different_problem_asks_nothing(chat: Conversation) -> None:
     await chat.says(ZHANG, "龙泉小区3号楼门口的路灯坏了，晚上一片漆黑")
     chat.later(hours=1)
     await chat.says(LI, "龙泉小区3号楼门口的井盖松动了，车一过就响")
+    lamp, lid = await _tickets(chat)  # two tickets: neither joined nor merged
+    assert lid.duplicate_of is None and lid.status == "new"
     assert all("疑似" not in text for text in chat.texts(LONGQUAN_GROUP))
 
 
