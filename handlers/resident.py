@@ -501,7 +501,8 @@ async def _suggest_merge(turn: Turn, ticket: Ticket, like: Candidate) -> None:
             f"工单 #{ticket.number} 疑似与工单 #{like.number} 为同一问题。\n"
             f"#{like.number}：{quoted}\n如确认，请点“并入 #{like.number}”；不是则无需处理。",
             keyboard=inline([(f"并入 #{like.number}", f"mg:{ticket.number}:{like.number}")]),
-            chat_id=chat_id, ticket_id=ticket.id, reply_to_purpose="card", script="simplified")
+            chat_id=chat_id, ticket_id=ticket.id, purpose="hint", reply_to_purpose="card",
+            script="simplified")
 
 
 def _forget_draft(turn: Turn) -> None:

@@ -19,6 +19,7 @@ from handlers.notify import category_label, local_time, mask_personal
 from handlers.texts import escape as _e
 from handlers.turn import Turn
 from intents.model import CATEGORIES
+from storage import outbox
 from storage.models import (
     OPEN_STATUSES,
     STATUS_LABELS,
@@ -149,11 +150,7 @@ async def _press(turn: Turn, press: Callback) -> Handled:
         await _resolve(turn, number)
         return Handled(f"#{number} 已办结")
     if press.verb == "mg":  # 疑似同一问题: merge `number` into the ticket the hint named
-        target = press.number(1)
-        if target is None:
-            return Handled(EXPIRED)
-        await _merge_into(turn, number, target)
-        return Handled(f"已将 #{number} 并入 #{target}")
+        return await _merge_hinted(turn, ticket, press.number(1))
     if press.verb == "tr":
         grid = await session.get(Grid, press.number(1) or 0)
         if grid is None:
@@ -489,6 +486,24 @@ async def _merge(turn: Turn, args: str) -> None:
     source, target = int(parts[0]), int(parts[1])
     await _merge_into(turn, source, target)
     await turn.say(f"已将工单 #{source} 并入 #{target}。", script="simplified")
+
+
+async def _merge_hinted(turn: Turn, ticket: Ticket, target: int | None) -> Handled:
+    """The hint's 并入 button (handlers.resident._suggest_merge): only into a ticket still being
+    handled (a report merged into one already done would be heard of no more); once pressed,
+    the hint says what was done and loses its button, so an old hint merges nothing later."""
+    if target is None:
+        return Handled(EXPIRED)
+    into = await _ticket_here(turn, target)
+    if into.status not in OPEN_STATUSES:
+        raise tickets.TicketError(f"工单 #{target} {STATUS_LABELS[into.status]}，不能再并入；"
+                                  f"请直接处理工单 #{ticket.number}")
+    await _merge_into(turn, ticket.number, target)
+    await outbox.enqueue(
+        turn.session, chat_id=turn.event.chat_id, method="editMessageText",
+        payload={"text": f"工单 #{ticket.number} 已并入工单 #{target}。", "parse_mode": "HTML"},
+        ticket_id=ticket.id, edit_purpose="hint", now=turn.now)
+    return Handled(f"已将 #{ticket.number} 并入 #{target}")
 
 
 async def _merge_into(turn: Turn, source: int, target: int) -> None:

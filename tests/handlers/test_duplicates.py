@@ -227,6 +227,10 @@ async def test_a_report_nearly_like_an_open_ticket_opens_its_own_and_staff_are_a
     assert await _following(chat, first) == {ZHANG.id, LI.id}
     assert "共 2 人" in chat.card(LONGQUAN_GROUP, first.number).text
     assert f"#{first.number}" in chat.last(LI.id).text  # told where the report went
+    [edited] = [s for s in chat.to(LONGQUAN_GROUP)
+                if s.method == "editMessageText" and s.message_id == hint.message_id]
+    assert edited.text == f"工单 #{second.number} 已并入工单 #{first.number}。"
+    assert edited.buttons == []  # an old hint merges nothing later (after an /unmerge)
 
     again = await chat.presses(WANG, hint.button(f"并入 #{first.number}"),
                                chat_id=LONGQUAN_GROUP)
@@ -240,6 +244,21 @@ async def test_the_hint_button_is_refused_in_another_grids_group(chat: Conversat
     handled = await chat.presses(WANG, data, chat_id=TUANJIE_GROUP)
     assert handled.callback_alert
     assert all(t.status == "new" and t.duplicate_of is None for t in await _tickets(chat))
+
+
+async def test_the_hint_button_cannot_merge_into_a_ticket_already_done(
+    chat: Conversation,
+) -> None:
+    """Merged into a resolved ticket, the newer report would be heard of no more."""
+    first, second = await _two_lifts(chat)
+    hint = chat.last(LONGQUAN_GROUP)
+    await chat.says(WANG, f"/done {first.number} 已修好", chat_id=LONGQUAN_GROUP)
+    handled = await chat.presses(WANG, hint.button(f"并入 #{first.number}"),
+                                 chat_id=LONGQUAN_GROUP)
+    assert handled.callback_alert
+    assert handled.callback_answer == (f"工单 #{first.number} 已办结，不能再并入；"
+                                       f"请直接处理工单 #{second.number}")
+    assert (await _tickets(chat))[1].status == "new"
 
 
 async def test_the_hint_button_cannot_merge_into_another_grids_ticket(
