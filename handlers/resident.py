@@ -461,7 +461,8 @@ async def _open(turn: Turn, draft: dict[str, Any]) -> None:
 _OPENED_SINCE = (select(func.count()).select_from(TicketReporter)
                  .join(Ticket, Ticket.id == TicketReporter.ticket_id)
                  .where(TicketReporter.person_id == bindparam("person_id"),
-                        TicketReporter.is_first, Ticket.created_at >= bindparam("since")))
+                        TicketReporter.is_first, Ticket.created_at >= bindparam("since"),
+                        Ticket.status != "duplicate"))  # merged by staff: no new problem
 # Columns, not Ticket objects: up to 200 rows on every report (the number is the id).
 _CANDIDATES = (
     select(Ticket.id, Ticket.category, Ticket.grid_id, Ticket.text,

@@ -297,3 +297,27 @@ async def test_urgent_reports_are_never_held_back_by_deduplication(chat: Convers
         assert chat.card(STREET_GROUP, ticket.number)  # both whistle to the street
         assert chat.card(LONGQUAN_GROUP, ticket.number)
     assert not any("已为您关注" in t for t in chat.texts(LI.id))
+
+
+# --- the hourly limit ---------------------------------------------------------------------
+
+FIVE_PROBLEMS = ["龙泉小区1号楼楼下垃圾三天没人收了，臭得很", "龙泉小区2号楼前的树倒了挡住了路",
+                 "龙泉小区3号楼楼道里有人私拉电线给电瓶车充电", "龙泉小区4号楼下水道堵了污水冒出来",
+                 "龙泉小区5号楼楼上装修天天噪音到半夜"]
+SIXTH = "龙泉小区里的充电桩坏了充不了电"
+
+
+async def test_a_sixth_new_problem_in_an_hour_waits_unless_staff_merged_one(
+    chat: Conversation,
+) -> None:
+    for text in FIVE_PROBLEMS:
+        await chat.says(ZHANG, text)
+        chat.later(minutes=1)
+    assert len(await _tickets(chat)) == 5
+    await chat.says(ZHANG, SIXTH)
+    assert chat.last(ZHANG.id).text.startswith("您这一小时已反映了 5 个问题")
+    assert len(await _tickets(chat)) == 5
+    garbage, tree, *_ = await _tickets(chat)
+    await chat.says(WANG, f"/merge {tree.number} {garbage.number}", chat_id=LONGQUAN_GROUP)
+    await chat.says(ZHANG, SIXTH)  # one of the five was no problem of its own
+    assert len(await _tickets(chat)) == 6
