@@ -72,6 +72,14 @@ def mask_personal(text: str) -> str:
     return _NAME_IN_TEXT.sub(lambda m: m.group(1) + m.group(2) + "*" * len(m.group(3)), text)
 
 
+def quoted(text: str | None, limit: int) -> str:
+    """People's words quoted in a group chat: personal data masked, then cut to `limit`
+    characters (… when longer; masked first, so a cut never leaves part of a number bare),
+    then escaped for HTML."""
+    masked = mask_personal(text or "")
+    return _e(masked if len(masked) <= limit else masked[:limit] + "…")
+
+
 def format_duration(delta: timedelta) -> str:
     """15 分钟 / 2 小时 / 7 天 / 1 天 2 小时: how residents are told how long it takes."""
     minutes = int(delta.total_seconds() // 60)
@@ -146,8 +154,7 @@ def card_text(view: CardView, tz: str = "Asia/Shanghai") -> str:
         lines.append(f"位置：{place}" + ("" if view.location_confirmed else "（待确认）"))
     else:
         lines.append("位置：位置待确认")
-    words = view.text if len(view.text) <= CARD_TEXT_LIMIT else view.text[:CARD_TEXT_LIMIT] + "…"
-    lines.append(f"内容：{_e(mask_personal(words))}")
+    lines.append(f"内容：{quoted(view.text, CARD_TEXT_LIMIT)}")
     who = mask_name(view.reporter_name)
     phone = mask_phone(view.reporter_phone)
     if phone:

@@ -19,7 +19,7 @@ from handlers.app import Handled
 from handlers.conversation import IDLE, State
 from handlers.dedup import SUGGEST, THRESHOLD, Candidate, NewReport
 from handlers.keyboards import Callback, inline, parse_callback
-from handlers.notify import category_label, local_time, mask_personal
+from handlers.notify import category_label, local_time, mask_personal, quoted
 from handlers.routing import route
 from handlers.texts import escape as _e
 from handlers.texts import localize
@@ -495,12 +495,11 @@ async def _nearest_problem(
 async def _suggest_merge(turn: Turn, ticket: Ticket, like: Candidate) -> None:
     """Not sure enough to join the report to `like`: ask the groups that see the new card, as a
     reply to it, with a button that merges it (`mg:`, handlers.staff)."""
-    masked = mask_personal(like.text)
-    quoted = _e(masked if len(masked) <= 60 else masked[:60] + "…")
+    words = quoted(like.text, 60)
     for chat_id in await tickets.grid_groups(turn.session, ticket.grid_id):
         await turn.say(
             f"工单 #{ticket.number} 疑似与工单 #{like.number} 为同一问题。\n"
-            f"#{like.number}：{quoted}\n如确认，请点“并入 #{like.number}”；不是则无需处理。",
+            f"#{like.number}：{words}\n如确认，请点“并入 #{like.number}”；不是则无需处理。",
             keyboard=inline([(f"并入 #{like.number}", f"mg:{ticket.number}:{like.number}")]),
             chat_id=chat_id, ticket_id=ticket.id, purpose="hint", reply_to_purpose="card",
             script="simplified")

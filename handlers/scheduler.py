@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import digest, tickets
 from handlers.keyboards import inline
-from handlers.notify import category_label, format_duration, local_time, mask_personal
+from handlers.notify import category_label, format_duration, local_time, quoted
 from handlers.texts import escape as _e
 from storage import outbox
 from storage.db import READ_ONLY
@@ -203,8 +203,7 @@ async def _whistle_text(
             status += f"（承办：{_e(assignee.display_name)}）"
     lines.append(f"网格：{_e(grid.name) if grid else '未分配网格'} · 状态：{status}")
     lines.append(f"位置：{_e(ticket.location_text) or '位置待确认'}")
-    words = ticket.text if len(ticket.text) <= 200 else ticket.text[:200] + "…"
-    lines.append(f"内容：{_e(mask_personal(words))}")
+    lines.append(f"内容：{quoted(ticket.text, 200)}")
     lines.append(f"受理：{local_time(ticket.created_at, tz)}")
     return "\n".join(lines)
 

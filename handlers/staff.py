@@ -15,7 +15,7 @@ from sqlalchemy import delete, select, update
 from handlers import merging, points, tickets, wishes, workers
 from handlers.app import Handled
 from handlers.keyboards import Callback, inline, parse_callback
-from handlers.notify import category_label, local_time, mask_personal
+from handlers.notify import category_label, local_time, mask_personal, quoted
 from handlers.texts import escape as _e
 from handlers.turn import Turn
 from intents.model import CATEGORIES
@@ -377,6 +377,7 @@ async def _list(turn: Turn, _args: str) -> None:
         mark = "⏰超期 " if t.resolve_by <= turn.now else ""
         urgent = "🔴" if t.urgent else ""
         lines.append(f"{mark}{urgent}#{t.number} {category_label(t.category)} · "
+                     f"{quoted(t.location_text or '位置待确认', 16)} · "
                      f"{STATUS_LABELS[t.status]} · 时限 {local_time(t.resolve_by, tz)}")
     if len(rows) > 30:
         lines.append(f"……另有 {len(rows) - 30} 件")

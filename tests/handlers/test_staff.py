@@ -252,7 +252,8 @@ async def test_list_shows_open_tickets_of_this_grid_overdue_first(chat: Conversa
     await chat.says(WANG, "/list", chat_id=LONGQUAN_GROUP)
     lines = chat.last(LONGQUAN_GROUP).text.splitlines()
     assert lines[0] == "未办结工单 2 件，其中超期 1 件："
-    assert lines[1].startswith(f"⏰超期 🔴#{urgent} 电梯") and lines[2].startswith(f"#{first} ")
+    assert lines[1].startswith(f"⏰超期 🔴#{urgent} 电梯 · 龙泉花园2号楼 · ")
+    assert lines[2].startswith(f"#{first} ")
 
 
 async def test_show_claim_note_done_by_typing(chat: Conversation) -> None:
@@ -476,3 +477,14 @@ async def test_an_admin_taken_off_the_list_loses_admin_rights(chat: Conversation
     async with chat.database.sessionmaker() as session:
         admin = (await session.scalars(select(Person).where(Person.telegram_id == ADMIN.id))).one()
     assert admin.role != "admin"
+
+
+def test_words_cut_short_for_a_group_never_leave_part_of_a_number_bare() -> None:
+    """Masked first, then cut: a phone number across the cut is masked, not left half shown
+    (cut first, its first digits were no phone number any more)."""
+    from handlers.notify import quoted
+
+    text = "龙泉小区6栋楼道灯坏了" + "，" * 41 + "联系13812345678"  # digits 54 to 64
+    shown = quoted(text, 60)
+    assert shown.endswith("138***…") and "138123" not in shown
+    assert quoted("<b>路灯</b>", 60) == "&lt;b&gt;路灯&lt;/b&gt;"
