@@ -279,8 +279,11 @@ def transferred_notice(number: int, grid_name: str) -> str:
     return f"您反映的问题（工单 #{number}）已转交{_e(grid_name)}处理。"
 
 
-def followed_notice(number: int, status: str) -> str:
+def followed_notice(number: int, status: str, *, already: bool = False) -> str:
+    """Joined to an open ticket; `already`: one the person reported or follows already."""
     label = STATUS_LABELS.get(status, status)
+    if already:
+        return f"您已反映过该问题（工单 #{number}，{label}），进展会同步通知您。"
     return f"该问题已有工单 #{number} 正在处理（{label}），已为您关注，进展会同步通知您。"
 
 

@@ -561,11 +561,13 @@ async def follow(
     ticket = await require_ticket(session, number)
     if ticket.status not in MERGE_TARGET_STATUSES:
         raise TicketError(f"工单 #{number} {STATUS_LABELS[ticket.status]}，不能再关注")
-    if await _add_follower(session, ticket, person, now):
+    added = await _add_follower(session, ticket, person, now)
+    if added:
         session.add(TicketEvent(ticket_id=ticket.id, actor_id=person.id, kind="followed",
                                 at=now, data=dict(report) if report else None))
         await _refresh_cards(session, ticket, now, rules)
-    await _notice(session, ticket, person, notify.followed_notice(number, ticket.status), now)
+    await _notice(session, ticket, person,
+                  notify.followed_notice(number, ticket.status, already=not added), now)
     return ticket
 
 

@@ -57,6 +57,19 @@ async def test_the_same_problem_in_other_words_joins_the_first_ticket(
     assert followed.data is not None and followed.data["text"] == SAME_SMELL  # kept to undo
 
 
+async def test_the_same_resident_reporting_again_is_told_they_already_did(
+    chat: Conversation,
+) -> None:
+    await chat.says(ZHANG, SMELL)
+    [first] = await _tickets(chat)
+    chat.later(hours=3)
+    await chat.says(ZHANG, SAME_SMELL)
+    assert len(await _tickets(chat)) == 1
+    assert chat.last(ZHANG.id).text == (
+        f"您已反映过该问题（工单 #{first.number}，待受理），进展会同步通知您。")
+    assert "同样反映" not in chat.card(LONGQUAN_GROUP, first.number).text  # still one person
+
+
 async def test_a_third_resident_makes_three(chat: Conversation) -> None:
     first = await _two_report_one_smell(chat)
     await chat.says(WANG, f"/claim {first.number}", chat_id=LONGQUAN_GROUP)
