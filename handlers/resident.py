@@ -214,8 +214,12 @@ async def _on_text(turn: Turn, text: str) -> None:
     _remember_script(turn, text, result)
     state = _live_state(turn)
     if state.name == RATING_NOTE and result.intent not in ("cancel",):
-        await _reopen_with_note(turn, int(state.data["ticket"]), text)
-        return
+        number = int(state.data["ticket"])
+        ticket = await tickets.get_ticket(turn.session, number)
+        if ticket is not None and ticket.status == "resolved":
+            await _reopen_with_note(turn, number, text)
+            return
+        _forget_draft(turn)  # rated or closed meanwhile: the words are read as any message
     if state.name == DRAFT:
         draft = state.data["draft"]
         if result.intent == "cancel":

@@ -204,6 +204,24 @@ async def test_not_satisfied_asks_why_and_reopens(chat: Conversation) -> None:
     assert any("只清了一半" in t and f"#{number}" in t for t in chat.texts(LONGQUAN_GROUP))
 
 
+async def test_words_after_not_satisfied_are_kept_when_the_ticket_was_rated_meanwhile(
+    chat: Conversation,
+) -> None:
+    """不满意, then the old 满意 button after all: the ticket is closed, so what the resident
+    types next is read as any message (here a new report), not refused and dropped."""
+    await chat.says(ZHANG, "龙泉小区3号楼门口的垃圾三天没人清运了")
+    number = (await _tickets(chat))[0].number or 0
+    await chat.says(WANG, f"/done {number} 已清理", chat_id=LONGQUAN_GROUP)
+    rating = chat.last(ZHANG.id)
+    await chat.presses(ZHANG, rating.button("不满意"))
+    await chat.presses(ZHANG, rating.button("满意"))
+    assert (await _tickets(chat))[0].status == "closed"
+    await chat.says(ZHANG, "龙泉小区5号楼的路灯坏了，晚上一片漆黑")
+    first, second = await _tickets(chat)
+    assert second.text == "龙泉小区5号楼的路灯坏了，晚上一片漆黑" and second.status == "new"
+    assert all("不能再重新处理" not in t for t in chat.texts(ZHANG.id))
+
+
 async def test_cancel_withdraws_the_latest_new_ticket_after_confirming(
     chat: Conversation,
 ) -> None:
