@@ -99,6 +99,12 @@ def local_time(at: datetime, tz: str) -> str:
     return at.astimezone(ZoneInfo(tz)).strftime("%m-%d %H:%M")
 
 
+def status_label(status: str, duplicate_of: int | None = None) -> str:
+    """已合并 says into which ticket: the reporter follows that one now."""
+    label = STATUS_LABELS.get(status, status)
+    return f"{label}（并入 #{duplicate_of}）" if status == "duplicate" and duplicate_of else label
+
+
 def category_label(category: str) -> str:
     return CATEGORIES.get(category, category)
 
@@ -139,11 +145,9 @@ def card_text(view: CardView, tz: str = "Asia/Shanghai") -> str:
     head += _e(category_label(view.category))
     if view.source == "worker":
         head += " · 流动网格员随手拍"
-    status = STATUS_LABELS.get(view.status, view.status)
+    status = status_label(view.status, view.duplicate_of)
     if view.transferred_to:
         status = f"已转派至{_e(view.transferred_to)}"
-    elif view.status == "duplicate" and view.duplicate_of:
-        status += f"（并入 #{view.duplicate_of}）"
     if view.reopen_count:
         status += f"（居民不满意，重办 {view.reopen_count} 次）"
     lines = [head, f"状态：{status}"]

@@ -19,7 +19,7 @@ from handlers.app import Handled
 from handlers.conversation import IDLE, State
 from handlers.dedup import SUGGEST, THRESHOLD, Candidate, NewReport
 from handlers.keyboards import Callback, inline, parse_callback
-from handlers.notify import category_label, local_time, mask_personal, quoted
+from handlers.notify import category_label, local_time, mask_personal, quoted, status_label
 from handlers.routing import route
 from handlers.texts import escape as _e
 from handlers.texts import localize
@@ -653,7 +653,8 @@ async def _list_tickets(turn: Turn, *, about: str | None = None) -> None:
     notes = await _last_notes(turn, [ticket.id for ticket in mine])
     for ticket in mine:
         lines.append(f"#{ticket.number} {category_label(ticket.category)} · "
-                     f"{STATUS_LABELS[ticket.status]} · {local_time(ticket.created_at, tz)}")
+                     f"{status_label(ticket.status, ticket.duplicate_of)} · "
+                     f"{local_time(ticket.created_at, tz)}")
         note = notes.get(ticket.id)
         if note:
             lines.append(f"  最新进展：{_e(note)}")
@@ -668,7 +669,7 @@ _LAST_NOTES = (
         select(func.max(TicketEvent.id))
         .where(TicketEvent.ticket_id.in_(bindparam("ticket_ids", expanding=True)),
                TicketEvent.note.is_not(None),
-               TicketEvent.kind.not_in(("resident_info", "withdrawn")))
+               TicketEvent.kind.not_in(("resident_info", "withdrawn", "merged")))
         .group_by(TicketEvent.ticket_id)
         .scalar_subquery()))
 )
@@ -692,7 +693,7 @@ async def _show_ticket(turn: Turn, number: int) -> None:
     tz = str(turn.services.config.timezone)
     lines = [
         f"工单 #{ticket.number}（{category_label(ticket.category)}）",
-        f"状态：{STATUS_LABELS[ticket.status]}",
+        f"状态：{status_label(ticket.status, ticket.duplicate_of)}",
         f"位置：{_e(ticket.location_text) or '未提供'}",
         f"内容：{_e(ticket.text[:300])}",
         f"受理时间：{local_time(ticket.created_at, tz)}",

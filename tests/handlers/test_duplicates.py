@@ -244,6 +244,10 @@ async def test_a_report_nearly_like_an_open_ticket_opens_its_own_and_staff_are_a
                 if s.method == "editMessageText" and s.message_id == hint.message_id]
     assert edited.text == f"工单 #{second.number} 已并入工单 #{first.number}。"
     assert edited.buttons == []  # an old hint merges nothing later (after an /unmerge)
+    await chat.says(LI, "/my")
+    assert f"#{second.number} 电梯 · 已合并（并入 #{first.number}）" in chat.last(LI.id).text
+    await chat.says(ZHANG, "/my")
+    assert "并入" not in chat.last(ZHANG.id).text  # staff's bookkeeping, no progress of theirs
 
     again = await chat.presses(WANG, hint.button(f"并入 #{first.number}"),
                                chat_id=LONGQUAN_GROUP)
