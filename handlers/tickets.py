@@ -421,7 +421,8 @@ async def resolve(
                                added_by=actor.id, purpose="resolution", created_at=now))
     await _after(session, ticket, "resolved", was, actor, now, rules, note=note,
                  notice=notify.resolved_notice(number, note), photo=photo,
-                 reply_markup=notify.rating_keyboard(number), data={"photo": photo})
+                 reply_markup=notify.rating_keyboard(number), purpose="rating",
+                 data={"photo": photo})
     return ticket
 
 
@@ -629,26 +630,41 @@ async def _after(
     now: datetime, rules: TicketRules, *, notice: str, note: str | None = None,
     photo: str | None = None,
     reply_markup: dict[str, Any] | None = None, data: dict[str, Any] | None = None,
+    purpose: str = "notice",
 ) -> None:
-    """The event, the residents' notices and the card edits of one transition."""
+    """The event, the residents' notices and the card edits of one transition; a ticket leaving
+    已办结 takes the rating buttons off the residents' messages (rated, reopened or closed, a
+    press would only be refused)."""
     session.add(TicketEvent(ticket_id=ticket.id, actor_id=actor.id if actor else None,
                             kind=kind, from_status=from_status, to_status=ticket.status,
                             note=note, data=data, at=now))
+    if from_status == "resolved" and ticket.status != "resolved":
+        for chat_id in (await session.scalars(_RATING_CHATS, {"ticket_id": ticket.id})).all():
+            await outbox.enqueue(session, chat_id=chat_id, method="editMessageReplyMarkup",
+                                 payload={}, ticket_id=ticket.id, edit_purpose="rating",
+                                 now=now)
     for person in await reporters(session, ticket.id):
         await _notice(session, ticket, person, notice, now, photo=photo,
-                      reply_markup=reply_markup)
+                      reply_markup=reply_markup, purpose=purpose)
     await _refresh_cards(session, ticket, now, rules)
+
+
+# The chats a ticket's rating buttons were sent to.
+_RATING_CHATS = (select(MessageLink.chat_id).distinct()
+                 .where(MessageLink.ticket_id == bindparam("ticket_id"),
+                        MessageLink.purpose == "rating"))
 
 
 async def _notice(
     session: AsyncSession, ticket: Ticket, person: Person, text: str, now: datetime, *,
     photo: str | None = None, reply_markup: dict[str, Any] | None = None,
+    purpose: str = "notice",
 ) -> None:
     payload = notice_payload(person, text, photo=photo, reply_markup=reply_markup)
     # A resident's private chat with the bot has the id of the resident.
     await outbox.enqueue(session, chat_id=person.telegram_id,
                          method="sendPhoto" if photo else "sendMessage", payload=payload,
-                         ticket_id=ticket.id, purpose="notice", now=now)
+                         ticket_id=ticket.id, purpose=purpose, now=now)
 
 
 def notice_payload(

@@ -190,6 +190,8 @@ async def test_staff_progress_reaches_the_resident_and_rating_closes(chat: Conve
     await chat.presses(ZHANG, resolved.button("满意"))
     [ticket] = await _tickets(chat)
     assert ticket.status == "closed" and ticket.rating == 3
+    [retired] = [s for s in chat.to(ZHANG.id) if s.method == "editMessageReplyMarkup"]
+    assert retired.message_id == resolved.message_id and retired.buttons == []
 
 
 async def test_not_satisfied_asks_why_and_reopens(chat: Conversation) -> None:
