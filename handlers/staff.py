@@ -499,7 +499,8 @@ async def _merge_hinted(turn: Turn, ticket: Ticket, target: int | None) -> Handl
     if into.status not in OPEN_STATUSES:
         raise tickets.TicketError(f"工单 #{target} {STATUS_LABELS[into.status]}，不能再并入；"
                                   f"请直接处理工单 #{ticket.number}")
-    await _merge_into(turn, ticket.number, target)
+    await tickets.mark_duplicate(turn.session, ticket.number, of=target, now=turn.now,
+                                 actor=turn.person, rules=turn.services.config.rules)
     await outbox.enqueue(
         turn.session, chat_id=turn.event.chat_id, method="editMessageText",
         payload={"text": f"工单 #{ticket.number} 已并入工单 #{target}。", "parse_mode": "HTML"},
