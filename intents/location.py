@@ -40,6 +40,8 @@ _BUILDING = re.compile(
     rf"|{_NUM}单元(?:{_NUM}(?:室|号|层|楼))?"
     rf"|{_NUM}(?:室|号房)"
 )
+# Where at the building: 2栋楼下 is downstairs of building 2, not "building 2" with 下 dropped.
+_BUILDING_SPOT = re.compile(r"(?<=楼)[下顶道前后]|楼下|楼顶|楼道|楼前|楼后|门口|门前|底下")
 _COMMUNITY = re.compile(rf"({_NAME}{{1,8}}?)({_COMMUNITY_SUFFIX})(?:{_NUM}期)?")
 _ROAD = re.compile(rf"({_NAME}{{1,6}}?)({_ROAD_SUFFIX})(?:{_NUM}号)?")
 _LANDMARK = re.compile(
@@ -91,9 +93,10 @@ def find_locations(text: str) -> tuple[Location, ...]:
     spans += _named(_COMMUNITY, "community", text)
     spans += _named(_ROAD, "road", text)
     spans += _named(_LANDMARK, "landmark", text, _LANDMARK_LEAD)
-    spans += [
-        Location(m.group(), "building", m.start(), m.end()) for m in _BUILDING.finditer(text)
-    ]
+    for m in _BUILDING.finditer(text):
+        spot = _BUILDING_SPOT.match(text, m.end())
+        end = spot.end() if spot else m.end()
+        spans.append(Location(text[m.start():end], "building", m.start(), end))
     spans.sort(key=lambda s: (s.start, -(s.end - s.start)))
     kept: list[Location] = []
     for span in spans:

@@ -128,7 +128,7 @@ def test_confidence_is_higher_with_clear_evidence(classifier):
 
 def test_location_and_keywords_are_reported(classifier):
     result = classifier.classify("龙泉小区3号楼门口的井盖松了")
-    assert result.location == "龙泉小区3号楼"
+    assert result.location == "龙泉小区3号楼门口"
     assert "井盖" in result.keywords
 
 

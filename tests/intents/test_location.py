@@ -43,6 +43,22 @@ def test_no_place_is_invented(text):
     assert place(text) is None
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("龙泉花园2栋楼下的路灯坏了", "龙泉花园2栋楼下"),
+        ("3号楼楼下有个坑", "3号楼楼下"),
+        ("5栋楼顶漏水", "5栋楼顶"),
+        ("2号楼道灯不亮", "2号楼道"),
+        ("7栋门口垃圾没人收", "7栋门口"),
+        ("3号楼上个月就坏了", "3号楼"),  # 上个月 is a time, not upstairs
+        ("12幢501室漏水漏到楼下", "12幢501室"),  # downstairs of the flat, not part of its name
+    ],
+)
+def test_the_spot_at_a_building_is_kept(text, expected):
+    assert place(text) == expected
+
+
 def test_kinds_and_offsets():
     text = "龙泉小区3号楼"
     locations = find_locations(text)
