@@ -1054,6 +1054,12 @@ _FLOOR_WORD = re.compile(r"(?:[0-9零〇一二两三四五六七八九十]+|底|
 _NAME_CHARS = re.compile(r"[\u4e00-\u9fff0-9a-z]*$")
 # Words before a place's name that are not part of it (我们住在阳光 + 小区, 与建设 + 路口).
 _NOT_ESTATE_NAME = re.compile(r"[0-9那这个]|老旧|整个|周边|附近|周围|本|各|全|新建|我|你|他|她")
+# Words of a request or a time, before 社区 / 小区, are no estate's name (麻烦社区去看看, 能不能社区
+# 来个人, 每天晚上小区花园): a name made only of them, or of words that say nothing, is none.
+_REQUEST_OR_TIME = frozenset(
+    "不能 能否 可否 是否 帮 帮帮 帮帮忙 快 快点 赶快 赶紧 叫 让 求 求求 拜托 希望 麻烦 请 "
+    "每天 每晚 每天晚上 晚上 早上 凌晨 中午 傍晚 昨晚 今晚 天天 平时 经常 老是 总是 一到 到了 "
+    "整天 一直 还是 又 都 也".split())
 _NOT_NAME = frozenset("与 和 跟 及 同 住在 位于 就在 在 到 去 从 往 是 有 对面 旁边 附近 门口 "
                       "靠近 挨着 对着 临近 紧挨 楼下 楼上 隔壁 地下 "
                       "那家 这家 那个 这个 一个 一家 反映 投诉 举报 我们 我家 咱们 的 了".split())
@@ -1329,7 +1335,8 @@ class _Profiler:
                     if loc.kind == "road" and (_NOT_ROADS.search(name[:-1])
                                                or _NOT_ROAD_WORD.match(part, loc.end - 1)):
                         continue
-                    if len(name) >= 2 and not re.search(r"[0-9那这个]", name):
+                    if len(name) >= 2 and not re.search(r"[0-9那这个]", name) and not (
+                            loc.kind == "community" and self._no_name(name)):
                         (roads if loc.kind == "road" else estates).add(name)
             for m in _NEIGHBOUR.finditer(part):
                 value = _cn_number(m.group(1))
@@ -1525,7 +1532,7 @@ class _Profiler:
         for m in re.finditer(r"小区|社区", part):
             name = self._name(_NAME_CHARS.search(part, 0, m.start()).group())
             if (len(name) >= 2 and not _NOT_ESTATE_NAME.search(name)
-                    and not _CONCEPT_WORDS.search(name)):
+                    and not _CONCEPT_WORDS.search(name) and not self._no_name(name)):
                 estates.add(name)
         for m in _JUNCTION.finditer(part):
             name = _unfilled(m.group(1))
@@ -1538,6 +1545,12 @@ class _Profiler:
             if (len(name) >= 2 and not _NOT_LANDMARK_NAME.search(name)
                     and not _ANCHOR.search(name) and not _CONCEPT_WORDS.search(name)):
                 landmarks.add(("*", "", name))
+
+    def _no_name(self, name: str) -> bool:
+        """A name made only of words of a request or a time, or of words that say nothing
+        (麻烦, 能不能, 每天晚上): no estate's."""
+        return all(t in _REQUEST_OR_TIME or t in _STOPWORDS or t in _NOT_NAME
+                   for t in self._tokens(name))
 
     def _name(self, before: str) -> str:
         """The one or two words before a place word (jieba's), up to four characters, back to
