@@ -196,7 +196,7 @@ async def test_an_album_is_one_report_with_all_its_photos(chat: Conversation) ->
     await chat.photo(LIU, "p1", "p2", "p3", caption="龙泉小区3号楼门口垃圾堆成山")
 
     [ticket] = await _tickets(chat)
-    assert ticket.location_text == "龙泉小区3号楼"
+    assert ticket.location_text == "龙泉小区3号楼门口"
     album = chat.last(LONGQUAN_GROUP)
     assert album.method == "sendMediaGroup" and len(album.payload["media"]) == 3
     assert "流动网格员随手拍" in chat.card(LONGQUAN_GROUP, ticket.number).text
