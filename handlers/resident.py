@@ -12,12 +12,14 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, delete, func, select
 
 from handlers import points, tickets, wishes, workers
-from handlers.app import Handled
+from handlers.app import Handled, Services
 from handlers.conversation import IDLE, State
 from handlers.dedup import SUGGEST, THRESHOLD, Candidate, NewReport
+from handlers.events import Incoming
+from handlers.events import Person as EventPerson
 from handlers.keyboards import Callback, inline, parse_callback
 from handlers.notify import category_label, local_time, mask_personal, quoted, status_label
 from handlers.routing import route
@@ -30,6 +32,8 @@ from storage.models import (
     OPEN_STATUSES,
     STATUS_LABELS,
     Attachment,
+    HeldReport,
+    Person,
     Ticket,
     TicketEvent,
     TicketReporter,
@@ -42,7 +46,12 @@ DRAFT_TTL = timedelta(minutes=30)  # an unanswered question is forgotten after t
 PHOTO_JOINS = timedelta(minutes=10)  # a photo this soon after a report joins its ticket
 RATE_WINDOW = timedelta(minutes=1)
 RATE_LIMIT = 20  # messages a minute before the bot asks the sender to slow down
-MAX_NEW_TICKETS = 5  # new tickets an hour from one resident; more are refused, saying so
+MAX_NEW_TICKETS = 5  # new tickets an hour from one resident; more are held, saying so
+MAX_HELD = 5  # reports held for later at once (`_hold`); past that they are refused, saying so
+HOUR = 1  # the window of MAX_NEW_TICKETS, in hours
+HOLD_MARGIN = timedelta(minutes=1)  # a held report is opened this long after the hour allows
+HELD_BATCH = 200  # held reports opened per scheduler tick; the rest wait for the next
+HELD_QUOTE = 60  # characters of a held report quoted when it is opened
 MAX_NEW_WORKER_TICKETS = 30  # riders report as they pass; the daily points cap limits gaming
 MAX_TEXT = 4000  # characters of a report kept on the ticket
 UNSURE_BELOW = 0.4  # report confidence under which the resident picks the category
@@ -401,8 +410,9 @@ def _category_keyboard(draft: dict[str, Any]) -> dict[str, Any]:
     return inline(*rows)
 
 
-async def _open(turn: Turn, draft: dict[str, Any]) -> None:
-    """Route, look for the same problem already open, then open or follow."""
+async def _open(turn: Turn, draft: dict[str, Any], *, held: bool = False) -> None:
+    """Route, look for the same problem already open, then open or follow. `held`: the
+    scheduler opens a report that waited for the hourly limit (`submit_held`)."""
     session, person = turn.session, turn.person
     category = draft["choice"] or draft["category"]
     source = "worker" if workers.is_worker(person) else "resident"
@@ -435,10 +445,11 @@ async def _open(turn: Turn, draft: dict[str, Any]) -> None:
             await _attach(turn, ticket, draft["photos"], purpose="report")
             return
     limit = MAX_NEW_WORKER_TICKETS if person.role == "worker" else MAX_NEW_TICKETS
-    if not draft["urgent"] and await _opened_last_hour(turn) >= limit:
-        await turn.say(f"您这一小时已反映了 {limit} 个问题，我们正在逐一处理。为免重复，"
-                       "这条暂未建工单，请稍后再发送；如是已有工单的新情况，请直接回复那条工单消息。")
-        return
+    if not draft["urgent"]:
+        opened = await _opened_last_hour(turn)
+        if len(opened) >= limit:
+            await _hold(turn, draft, limit, opened, again=held)
+            return
     ticket = await tickets.open_ticket(
         session, reporter=person, category=category, text=draft["text"], now=turn.now,
         urgent=bool(draft["urgent"]), confidence=draft["confidence"],
@@ -462,11 +473,12 @@ async def _open(turn: Turn, draft: dict[str, Any]) -> None:
 
 
 # Built once, run with parameters (storage.core): _open runs them on every report.
-_OPENED_SINCE = (select(func.count()).select_from(TicketReporter)
+_OPENED_SINCE = (select(Ticket.created_at).select_from(TicketReporter)
                  .join(Ticket, Ticket.id == TicketReporter.ticket_id)
                  .where(TicketReporter.person_id == bindparam("person_id"),
                         TicketReporter.is_first, Ticket.created_at >= bindparam("since"),
-                        Ticket.status != "duplicate"))  # merged by staff: no new problem
+                        Ticket.status != "duplicate")  # merged by staff: no new problem
+                 .order_by(Ticket.created_at))
 # Columns, not Ticket objects: up to 200 rows on every report (the number is the id).
 _CANDIDATES = (
     select(Ticket.id, Ticket.category, Ticket.grid_id, Ticket.text,
@@ -477,9 +489,67 @@ _CANDIDATES = (
 )
 
 
-async def _opened_last_hour(turn: Turn) -> int:
-    params = {"person_id": turn.person.id, "since": turn.now - timedelta(hours=1)}
-    return int((await core.execute(turn.session, _OPENED_SINCE, params)).scalar() or 0)
+async def _opened_last_hour(turn: Turn) -> list[datetime]:
+    """When the sender's new tickets of the last hour were opened, oldest first."""
+    params = {"person_id": turn.person.id, "since": turn.now - timedelta(hours=HOUR)}
+    return list((await core.execute(turn.session, _OPENED_SINCE, params)).scalars())
+
+
+async def _hold(turn: Turn, draft: dict[str, Any], limit: int, opened: list[datetime], *,
+                again: bool) -> None:
+    """Past the hourly limit: keep the report and open it when the hour allows, rather than
+    ask the resident to write it again. `again`: a held report still over the limit (more
+    were opened meanwhile) waits once more, without a second notice."""
+    held = int(await turn.session.scalar(
+        select(func.count()).select_from(HeldReport)
+        .where(HeldReport.person_id == turn.person.id)) or 0)
+    if held >= MAX_HELD and not again:
+        await turn.say(f"您这一小时已反映了 {limit} 个问题，另有 {held} 条已保存、稍后自动提交。"
+                       "这条暂未保存，请稍后再发送；如是已有工单的新情况，请直接回复那条工单消息。")
+        return
+    # The held report can open once enough of the hour's tickets have left the window, one
+    # more for each report held before it (they open first).
+    leaving = len(opened) - limit + min(held, MAX_HELD)
+    due = (opened[leaving] + timedelta(hours=HOUR) if 0 <= leaving < len(opened)
+           else turn.now + timedelta(hours=HOUR)) + HOLD_MARGIN
+    report = {key: value for key, value in draft.items() if key != "awaiting"}
+    turn.session.add(HeldReport(person_id=turn.person.id, chat_id=turn.event.chat_id,
+                                draft=report, created_at=turn.now, due_at=max(due, turn.now)))
+    if not again:
+        at = local_time(due, turn.services.config.rules.timezone)[-5:]
+        await turn.say(f"您这一小时已反映了 {limit} 个问题，我们正在逐一处理。这条已为您保存，"
+                       f"将于 {at} 左右自动提交为工单，无需重发。")
+
+
+async def submit_held(services: Services, now: datetime) -> int:
+    """Open the held reports whose hour has come (the scheduler calls this); each in a
+    transaction of its own, taken by one process only. Returns how many were opened."""
+    async with services.sessionmaker() as session:
+        ids = list((await session.scalars(
+            select(HeldReport.id).where(HeldReport.due_at <= now)
+            .order_by(HeldReport.due_at, HeldReport.id).limit(HELD_BATCH))).all())
+    done = 0
+    for held_id in ids:
+        async with services.sessionmaker() as session, session.begin():
+            row = (await session.execute(
+                delete(HeldReport).where(HeldReport.id == held_id)
+                .returning(HeldReport.person_id, HeldReport.chat_id, HeldReport.draft))).first()
+            if row is None:
+                continue  # another process took it
+            person = await session.get(Person, row.person_id)
+            if person is None:
+                continue
+            sender = EventPerson(id=person.telegram_id, name=person.display_name)
+            event = Incoming(update_id=0, chat_id=row.chat_id, chat_type="private",
+                             sender=sender, kind="text", at=now, text=row.draft.get("text"))
+            turn = Turn(session, services, event, person, now, State())
+            words = str(row.draft.get("text") or "")
+            words = words if len(words) <= HELD_QUOTE else words[:HELD_QUOTE] + "…"
+            await turn.say(f"您之前保存的反映现在提交：{_e(words)}")  # their own words, to them
+            await _open(turn, dict(row.draft), held=True)
+        done += 1
+        services.wake_outbox()
+    return done
 
 
 async def _nearest_problem(

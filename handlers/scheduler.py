@@ -14,6 +14,8 @@ sends each reminder, whistle or digest, and a process killed mid-tick loses noth
   group, so then the whistle is only recorded, never sent a second time.
 - Resolved and not rated for `RATING_WINDOW`: closed without a rating (`tickets.close`).
 - The daily digest, see `handlers.digest`.
+- New problems held past a resident's hourly limit are opened when the hour allows, see
+  `handlers.resident.submit_held` (each held row is claimed by deleting it).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Select, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers import digest, tickets
+from handlers import digest, resident, tickets
 from handlers.keyboards import inline
 from handlers.notify import category_label, format_duration, local_time, quoted
 from handlers.texts import escape as _e
@@ -55,7 +57,8 @@ TRANSFER_CHOICES = 12  # grids offered on a whistle card
 async def tick(services: Services) -> None:
     """One round of follow-ups; safe to run in several processes at once."""
     now = services.clock()
-    for step in (remind_unclaimed, whistle_overdue, close_unrated, digest.send_due):
+    for step in (remind_unclaimed, whistle_overdue, close_unrated, digest.send_due,
+                 resident.submit_held):
         try:
             await step(services, now)
         except Exception:  # one failing step must not starve the others

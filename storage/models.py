@@ -333,6 +333,21 @@ class ConversationState(Base):
     updated_at: Mapped[datetime]
 
 
+class HeldReport(Base):
+    """A new problem reported past the hourly limit of new tickets: kept, and opened by the
+    scheduler once the hour allows (`resident.submit_held`), so the resident's words are not
+    lost and they need not send them again."""
+
+    __tablename__ = "held_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)  # the private chat it was written in
+    draft: Mapped[dict[str, Any]]  # the report as the conversation had gathered it
+    created_at: Mapped[datetime]
+    due_at: Mapped[datetime] = mapped_column(index=True)
+
+
 class PointsEntry(Base):
     """积分 ledger: append-only; a person's balance is the sum of their deltas."""
 

@@ -5,8 +5,12 @@ never held back by deduplication."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
 from sqlalchemy import select
 
+from handlers import scheduler
 from storage.models import Attachment, Person, Ticket, TicketEvent, TicketReporter
 from tests.handlers.chat import Conversation
 from tests.handlers.conftest import LI, WANG, ZHANG, ZHAO
@@ -324,16 +328,60 @@ FIVE_PROBLEMS = ["龙泉小区1号楼楼下垃圾三天没人收了，臭得很"
 SIXTH = "龙泉小区里的充电桩坏了充不了电"
 
 
-async def test_a_sixth_new_problem_in_an_hour_waits_unless_staff_merged_one(
-    chat: Conversation,
-) -> None:
+async def _five_problems(chat: Conversation) -> datetime:
+    """ZHANG reports five new problems a minute apart; returns when the first was opened."""
+    first = chat.now
     for text in FIVE_PROBLEMS:
         await chat.says(ZHANG, text)
         chat.later(minutes=1)
     assert len(await _tickets(chat)) == 5
+    return first
+
+
+async def test_a_sixth_new_problem_in_an_hour_is_kept_and_opened_when_the_hour_allows(
+    chat: Conversation,
+) -> None:
+    first = await _five_problems(chat)
     await chat.says(ZHANG, SIXTH)
-    assert chat.last(ZHANG.id).text.startswith("您这一小时已反映了 5 个问题")
-    assert len(await _tickets(chat)) == 5
+    due = (first + timedelta(hours=1, minutes=1)).astimezone(ZoneInfo("Asia/Shanghai"))
+    assert chat.last(ZHANG.id).text == (
+        "您这一小时已反映了 5 个问题，我们正在逐一处理。这条已为您保存，"
+        f"将于 {due:%H:%M} 左右自动提交为工单，无需重发。")
+    await scheduler.tick(chat.services)
+    await chat.deliver()
+    assert len(await _tickets(chat)) == 5  # not yet: the hour is not over
+    chat.now = first + timedelta(hours=1, minutes=1)
+    await scheduler.tick(chat.services)
+    await chat.deliver()
+    *_, sixth = await _tickets(chat)
+    assert sixth.number == 6 and sixth.text == SIXTH and sixth.category == "charging"
+    told = chat.texts(ZHANG.id)
+    assert f"您之前保存的反映现在提交：{SIXTH}" in told
+    assert any(text.startswith(f"已收到，工单 #{sixth.number}") for text in told)
+    assert chat.card(LONGQUAN_GROUP, sixth.number)
+    await scheduler.tick(chat.services)  # a second tick (or process) opens nothing more
+    assert len(await _tickets(chat)) == 6
+
+
+async def test_held_reports_open_one_by_one_and_past_five_held_one_is_refused(
+    chat: Conversation,
+) -> None:
+    first = await _five_problems(chat)
+    more = [f"龙泉小区{n}号楼门口的路灯不亮了" for n in range(11, 17)]
+    for text in more:
+        await chat.says(ZHANG, text)
+    assert chat.last(ZHANG.id).text.startswith(
+        "您这一小时已反映了 5 个问题，另有 5 条已保存、稍后自动提交。这条暂未保存")
+    chat.now = first + timedelta(hours=1, minutes=1)  # the first of the five leaves the hour
+    await scheduler.tick(chat.services)
+    assert [t.text for t in await _tickets(chat)][5:] == more[:1]
+    chat.now = first + timedelta(hours=1, minutes=5)  # and then the others, a minute apart
+    await scheduler.tick(chat.services)
+    assert [t.text for t in await _tickets(chat)][5:] == more[:5]
+
+
+async def test_a_ticket_merged_by_staff_frees_its_place_in_the_hour(chat: Conversation) -> None:
+    await _five_problems(chat)
     garbage, tree, *_ = await _tickets(chat)
     await chat.says(WANG, f"/merge {tree.number} {garbage.number}", chat_id=LONGQUAN_GROUP)
     await chat.says(ZHANG, SIXTH)  # one of the five was no problem of its own
