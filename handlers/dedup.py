@@ -225,6 +225,8 @@ _LIFT = re.compile(r"电梯|升降梯|轿厢|升降机|直梯")
 # a lift that has stopped is out of service (电梯又停了，); not a vehicle stopped by it
 _LIFT_STOPPED = re.compile(r"((?:电梯|升降梯|升降机|直梯)[^，。！？,.!?\s]{0,3}?)"
                            r"(?:又|还|总|老|经常)?停了(?=\s|$|[，。！？,.!?、~])")
+# the top storey told by where it is (最上面一层, 最高一层, 最高层): the top floor, not the first
+_TOP_STOREY = re.compile(r"最(?:上面|上边|上头|顶上|顶|高|上)(?:的|那)?(?:一层|层|一楼)")
 # a thing falling off is told by what falls (往人行道上掉砖, 外墙掉块)
 _FALLING = re.compile(r"掉(?=墙皮|墙砖|瓷砖|[砖瓦渣块石])")
 # 晃 told of the eyes is a glare (晃得人眼睛疼, 晃得睁不开眼), not a thing wobbling (晃动)
@@ -266,8 +268,9 @@ _NUM = r"[0-9]+|[零〇一二两三四五六七八九十百]+"
 # 3号楼 and 5单元 do not).
 _KINDS = {"号楼": "building", "栋": "building", "幢": "building",
           "座": "building", "号院": "yard", "单元": "entrance", "室": "flat", "号房": "flat",
-          "层": "floor", "楼": "floor", "期": "phase", "号": "number", "区": "zone"}
-_NUMBERED = re.compile(rf"({_NUM})\s*(号楼|号院|号房|单元|栋|幢|座|室|层|期|楼|号|区)")
+          "层": "floor", "楼": "floor", "期": "phase", "号": "number", "区": "zone",
+          "组": "group"}  # a village's group (五组 / 六组)
+_NUMBERED = re.compile(rf"({_NUM})\s*(号楼|号院|号房|单元|栋|幢|座|室|层|期|楼|号|区|组(?!织|合|成|装|建))")
 _COUNTED = re.compile(r"(?:了|盖|加|多|高|搭)$")  # before a number that counts (加盖了一层)
 _CN_DIGIT_RUN = r"[零〇一二三四五六七八九]{3,4}"
 _FLAT = re.compile(
@@ -451,7 +454,7 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
                        "电动摩托")),
     ("汽车", "thing", ("私家车", "小汽车", "汽车", "轿车", "面包车", "货车", "大货车", "卡车",
                      "外来车", "外来车辆", "出租车", "小车", "小轿车", "网约车", "越野车", "suv", "商务车", "皮卡")),
-    ("三轮车", "thing", ("三轮车", "电三轮", "老年代步车", "老头乐")),
+    ("三轮车", "thing", ("三轮车", "电三轮", "老年代步车", "老头乐", "三轮", "三蹦子")),
     ("渣土车", "thing", ("渣土车", "泥头车", "土方车")),
     ("公交车", "thing", ("公交车", "大巴", "公交")),
     ("车位", "thing", ("停车位", "车位")),
@@ -886,6 +889,8 @@ _PLACE_TAILS = "站|店|场|院|园|行|馆|校|学|苑|府|所|厅|吧|市|区|
 _MARKS: tuple[tuple[str, re.Pattern[str], dict[str, int] | None], ...] = (
     ("side", re.compile(r"(?<![东西南北])(东北|东南|西北|西南|[东西南北])"
                         r"(?:大门|门|边|侧|面|头|角|段|区|出口|入口|口)"), None),
+    # the middle of a street is not its east or west end (中段 / 西段)
+    ("side", re.compile(r"(?<![东西南北])(中)(?=段)"), None),
     # the top floor or the roof, not 一楼 (楼顶 / 屋顶 / 天台 / 顶楼 are one)
     ("floor", re.compile(r"(楼顶|顶楼|天台|顶层|屋顶|房顶)"),
      {"楼顶": -1, "顶楼": -1, "天台": -1, "顶层": -1, "屋顶": -1, "房顶": -1}),
@@ -931,7 +936,7 @@ _MARKS: tuple[tuple[str, re.Pattern[str], dict[str, int] | None], ...] = (
      {"上": 0, "下": 1, "底": 1}),
     # the way into a garage or an estate is not the way out (车库出口 / 车库入口); a metro's
     # exits are both (C口 / C出口), 出入口 either
-    ("way", re.compile(r"(?<![a-z铁站出全])(?<![a-z铁站出全]\s)(出口|入口|进口)"),
+    ("way", re.compile(r"(?<![a-z铁站出全进])(?<![a-z铁站出全进]\s)(出口|入口|进口)(?!出)"),
      {"出口": 0, "入口": 1, "进口": 1}),
     ("end", re.compile(r"(?:巷|弄|胡同|村)(口|头)|街(口)|(?:巷|街|弄|胡同|村|路)(尾)"),
      {"口": 0, "头": 0, "尾": 1}),
@@ -1246,6 +1251,7 @@ class _Profiler:
             text = _INSIDE_LIFT.sub("里面有人", text)
             text = _LIFT_STOPPED.sub(r"\1停运", text)
         text = _FALLING.sub("掉落", text)
+        text = _TOP_STOREY.sub("顶层", text)  # 最上面一层 is the top, not the first floor
         # a barbecue: no word ending in 烧 (露天烧, burning in the open) may take its 烧
         text = text.replace("烧烤", " 烧烤")
         if "晃" in text:
@@ -1731,7 +1737,11 @@ def _conflicting_numbers(a: _Profile, b: _Profile) -> bool:
         if not (values & b.neighbours and other & a.neighbours) and not (
                 _from_the_flat_named(a, b) or _from_the_flat_named(b, a)):
             return True
-    if any(kind in b.marks and not values & b.marks[kind] for kind, values in a.marks.items()):
+    # 楼上 / 楼下 of a report naming a flat (702, 我们楼下都被吵醒) tell of the neighbours of
+    # that flat, which is where the problem is: against the other's level they say nothing
+    flats = bool(a.flats_and_sources or b.flats_and_sources)
+    if any(kind in b.marks and not values & b.marks[kind] and not (kind == "level" and flats)
+           for kind, values in a.marks.items()):
         return True
     return _other_sources(a, b) or _floor_of_another_flat(a, b) or _floor_of_another_flat(b, a)
 

@@ -1124,3 +1124,30 @@ def test_a_request_or_a_time_is_no_place(
     finder: DuplicateFinder, a: tuple[str, str | None], b: tuple[str, str | None], same: bool
 ) -> None:
     assert (finder.similarity(a[0], a[1], b[0], b[1]) >= THRESHOLD) is same
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        # the top storey told by where it is, not the first floor
+        (("青松苑7栋顶楼走廊漏雨", None), ("青松苑七栋最上面一层走廊一下雨就漏水", None), True),
+        (("青松苑7栋三楼走廊漏雨", None), ("青松苑七栋最上面一层走廊一下雨就漏水", None), False),
+        # 进出口 is both ways of a garage, not its exit against its entrance
+        (("青松苑地库入口被一辆三轮车堵了", None), ("青松苑地下车库进出口被一个三轮挡住了", None), True),
+        (("青松苑地库入口被一辆三轮车堵了", None), ("青松苑地下车库出口被一个三轮挡住了", None), False),
+        # a flat named says where: 楼上 / 楼下 then tell whose neighbour it is
+        (("青松苑5栋楼上天天半夜剁东西，吵得睡不着", None),
+         ("青松苑5号楼903每天半夜咚咚咚剁东西，我们楼下都被吵醒", None), True),
+        (("青松苑5栋楼上天天半夜剁东西，吵得睡不着", None),
+         ("青松苑5栋楼下天天半夜剁东西，吵得睡不着", None), False),
+        # two groups of a village, the middle of a street and its end
+        (("桃花村三组出租屋楼道里有人给电动车充电", None),
+         ("桃花村四组出租屋楼道里电动车在充电", None), False),
+        (("永丰街中段晚上停电了", None), ("永丰街东段停电了", None), False),
+        (("永丰街中段晚上停电了", None), ("永丰街中段又停电了", None), True),
+    ],
+)
+def test_numbers_and_marks_that_are_no_other_spot(
+    finder: DuplicateFinder, a: tuple[str, str | None], b: tuple[str, str | None], same: bool
+) -> None:
+    assert (finder.similarity(a[0], a[1], b[0], b[1]) >= THRESHOLD) is same
