@@ -28,6 +28,9 @@ _COMMON_WORD_FREQ = 100
 _STRONG = 3.0  # points of one strong cue: the evidence that needs no second opinion
 _WEAK_HINT = 2.0  # below a medium cue: a greeting still wins over this much of a category
 _SOCIAL = ("greeting", "thanks", "help")
+# What nearly happened did not: 老人差点绊倒 is a hazard's danger, not an old person who fell.
+_NEAR_MISS = re.compile(r"(?:差点|差一点|险些|差些|容易)[^，。！？,.!?\s]*$")
+_NEAR_MISS_REACH = 12  # characters before an event a near-miss word of its clause governs
 _REPORT_WORDS = re.compile(r"反映|投诉|举报|报修|求助|问题|麻烦|帮忙|处理一下|管一管|管管|没人管")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _LATIN_ONLY_CONFIDENCE = 0.3  # at most, for a report with no Chinese in it
@@ -254,8 +257,13 @@ def _free(char: str, target: str, text: str, words: list[Match]) -> bool:
     Only a strong word (one that names its problem on its own) takes the character, and only
     after a modifier (路灯, 红绿灯, 乱倒): a word that starts with it (灯坏了) says something
     about the same thing, and a medium one (电动车 in 被电动车堵住) may still be that thing.
-    Urgency is judged apart.
+    Urgency is judged apart. An event that nearly happened (差点摔倒) does not count, for
+    urgency neither.
     """
+    happened = sum(1 for i, c in enumerate(text) if c == char
+                   and not _NEAR_MISS.search(text[max(0, i - _NEAR_MISS_REACH):i]))
+    if not happened:
+        return False
     if target == URGENCY:
         return True
     claimed = sum(
@@ -263,7 +271,7 @@ def _free(char: str, target: str, text: str, words: list[Match]) -> bool:
         for m in words
         if m.points >= _STRONG and char in m.found[1:] and m.target not in (target, URGENCY)
     )
-    return text.count(char) > claimed
+    return happened > claimed
 
 
 def _report_confidence(ranked: list[tuple[str, float]]) -> float:

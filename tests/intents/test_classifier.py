@@ -108,6 +108,14 @@ def test_no_danger_is_not_urgent(classifier, text):
     assert not classifier.classify(text).urgent
 
 
+def test_what_nearly_happened_is_the_hazard_not_a_fall(classifier):
+    near = classifier.classify("小区东门口井盖松了，昨天一个老人差点绊倒")
+    assert near.category == "road" and not near.urgent
+    assert "elderly" not in dict(near.scores) or dict(near.scores)["elderly"] < 3
+    fell = classifier.classify("小区东门口一个老人摔倒了，差点没起来")
+    assert fell.category == "elderly" and fell.urgent  # a fall that happened still is one
+
+
 def test_several_problems_give_the_main_one_and_runners_up(classifier):
     result = classifier.classify("楼下垃圾没人清，臭得要命，还有晚上广场舞音响太吵")
     assert result.category in {"sanitation", "noise"}
