@@ -500,6 +500,9 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
                      "搞促销", "甩卖", "大甩卖", "清仓", "揽客", "招揽")),
     ("机器", "noise", ("水泵", "发电机", "冷却塔", "空压机", "机器声", "鼓风机")),
     ("卸货", "noise", ("卸货", "装卸")),
+    # games played late are noises of their own, not the dancers' music
+    ("打球", "noise", ("打球", "拍球", "打篮球", "拍篮球", "运球", "拍皮球")),
+    ("抽陀螺", "noise", ("打陀螺", "抽陀螺", "甩鞭子", "抽鞭子", "甩鞭", "打鞭子")),
     ("鞭炮", "noise", ("鞭炮", "放炮", "烟花", "爆竹", "礼炮")),
     ("吵架", "thing", ("吵架", "打架", "争吵", "打骂")),
     ("烧烤", "thing", ("烧烤摊", "烧烤店", "烧烤", "撸串", "夜宵摊", "烤串", "烤肉串", "羊肉串")),
@@ -601,7 +604,8 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("油烟", "fault", ("油烟",)),
     # smoke let out through a flue or a chimney is a source's exhaust, not a fire in the open
     ("排烟", "fault", ("烟道", "烟囱", "排烟口", "排烟管", "排烟筒", "烟筒")),
-    ("烟", "fault", ("油烟", "烟熏火燎", "冒烟", "浓烟", "烟雾", "烟味", "呛人", "呛得", "黑烟")),
+    ("烟", "fault", ("油烟", "烟熏火燎", "冒烟", "浓烟", "烟雾", "烟味", "呛人", "呛得", "黑烟",
+                    "烟太大", "烟很大", "烟好大", "烟特别大", "烟大", "烟熏")),
     ("抽烟", "fault", ("抽烟", "吸烟")),
     ("焚烧", "fault", ("焚烧", "烧垃圾", "烧东西", "烧纸", "烧树叶", "烧秸秆", "露天烧")),
     ("着火", "fault", ("着火", "起火", "失火", "火灾", "冒火", "火花", "打火", "短路")),
@@ -1416,6 +1420,9 @@ class _Profiler:
                     hinted |= _HEADS.get(word[-2], frozenset())
             if m is None:
                 break
+            if _victim(cut, m):
+                at = m.end()  # 汽车经过都颠一下, 砸在我电动车上: who suffers, not what is wrong
+                continue
             for name, kind in _CONCEPT_OF[m.group()]:
                 if kind in ("thing", "noise", "pest"):
                     # a thing inside another is the thing, the other is where: 电梯里的排风扇
@@ -1457,6 +1464,8 @@ class _Profiler:
                 faults.discard(fault)
                 told -= set(_FAULT_THINGS.get(fault, ()))
         things |= told
+        if "高空抛物" in faults:
+            things -= _THROWN  # 一袋垃圾 / 扔东西: what is thrown, the throwing the problem
         things -= {wide for thing in things for wide in _wider_ones(thing)}
         if not faults and things & _NOISY:
             faults.add("吵")
@@ -1896,6 +1905,13 @@ def _other_spots(a: _Profile, b: _Profile) -> bool:
                 and any(not _mentions(y, a) for y in b.spots))
 
 
+def _other_eatery(a: _Profile, b: _Profile) -> bool:
+    """One report's fumes come from a barbecue, the other's from an eating place it names (火锅
+    店, 湘菜馆) that grills nothing: two sources on one street."""
+    return "烧烤" in a.things and "烤" not in b.unspaced and any(
+        family == "restaurant" or family == "*" and name for family, _, name in b.landmarks)
+
+
 def _other_rooms(a: _Profile, b: _Profile) -> bool:
     """Each names a room or area of the estate, and none the same (车库 / 垃圾房)."""
     return bool(a.rooms and b.rooms and not a.rooms & b.rooms)
@@ -1958,6 +1974,33 @@ def _problem_score(a: _Profile, b: _Profile) -> float:
     return score
 
 
+# Things that are often only who or what suffers a problem, or shows it: a car jolted by a pit
+# (汽车经过都颠一下), a rider fallen (骑电动车的摔了), windows one dare not open (窗户都不敢开),
+# an e-bike something fell on (砸在我电动车上), windows greasy with fumes (窗户上都是油). Told
+# so, they are not the problem's thing, and must not make two reports name two things.
+_BYSTANDERS = frozenset({"汽车", "电动车", "自行车", "三轮车", "车辆", "共享单车", "公交车",
+                         "窗户"})
+_VICTIM_BEFORE = re.compile(
+    r"(?:砸在|砸到|砸中|砸了|落在|掉在|掉到|溅到|溅在|压着|压到|压住|刮到|蹭到|淋到)了?"
+    r"(?:我家|我的|我们|我|人家|别人家|别人|一辆|辆|台|的)*\s*$")
+_VICTIM_AFTER = re.compile(
+    r"\s*(?:的人|的)?\s*(?:都|也|就|差点|又|一)?\s*"
+    r"(?:经过|路过|开过|骑过|过去|过来|颠|摔|绊|翻了|栽|"
+    r"不敢开|不敢|没法开|开不了|都关着|关着|"
+    r"上?(?:都是|全是|全都是)(?:油|灰|土|泥))")
+
+
+# What is thrown from a window (一袋垃圾, 东西, 烟头) is not the thing of the complaint of throwing
+_THROWN = frozenset({"垃圾", "杂物", "烟头"})
+
+
+def _victim(text: str, m: re.Match[str]) -> bool:
+    """A thing told only as who suffers the problem or shows it (see `_BYSTANDERS`)."""
+    return any(name in _BYSTANDERS for name, _ in _CONCEPT_OF[m.group()]) and bool(
+        _VICTIM_BEFORE.search(text, max(0, m.start() - 10), m.start())
+        or _VICTIM_AFTER.match(text, m.end()))
+
+
 _PROFILE_CACHE = 20_000  # profiles kept; a street's open tickets of a week fit many times
 
 
@@ -1994,6 +2037,7 @@ class DuplicateFinder:
             self._profiler.same_place(p, q) for p in a.places for q in b.places
         ) or self._profiler.two_places(a, b) or _another_kind_of_place(a, b) \
                 or _another_kind_of_place(b, a) or _other_spots(a, b) \
+                or _other_eatery(a, b) or _other_eatery(b, a) \
                 or self._profiler.inner_places_differ(a, b):
             return 0.0
         named = named or bool(a.landmarks and b.landmarks)

@@ -1151,3 +1151,31 @@ def test_numbers_and_marks_that_are_no_other_spot(
     finder: DuplicateFinder, a: tuple[str, str | None], b: tuple[str, str | None], same: bool
 ) -> None:
     assert (finder.similarity(a[0], a[1], b[0], b[1]) >= THRESHOLD) is same
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        # who suffers a problem, or shows it, is not its thing
+        (("星河湾北门外马路上有个深坑，汽车经过都颠一下", None),
+         ("星河湾北门外路面一个大坑，昨晚骑电动车的摔了", None), True),
+        (("星河湾5栋有人高空抛物，一袋垃圾掉下来", None),
+         ("星河湾五栋又有人往下扔东西，砸在我电动车上", None), True),
+        (("星河湾旁边的工地扬尘太大了，窗户都不敢开", None),
+         ("星河湾对面工地扬尘太大，停的汽车上全是灰", None), True),
+        # a car parked is the thing itself
+        (("星河湾北门人行道上停了辆汽车", None), ("星河湾北门人行道上停了辆电动车", None), False),
+        # smoke told by how much (烟太大) is smoke
+        (("星河湾门口烧烤摊油烟太大", None), ("星河湾大门口烧烤摊烟好大，还很吵", None), True),
+        # a barbecue's fumes and an eating place's that grills nothing, on one street
+        (("和顺街那家烧烤油烟太大了", None), ("和顺街那家川味火锅店油烟太大", None), False),
+        (("和顺街那家烧烤油烟太大了", None), ("和顺街那家烤肉店油烟太大", None), True),
+        # ball games and whips late at night are noises of their own
+        (("星河湾篮球场晚上有人打球，很吵", None), ("星河湾篮球场晚上有人放音乐，很吵", None), False),
+        (("星河湾东门晚上有人甩鞭子，很吵", None), ("星河湾东门跳广场舞的音乐很吵", None), False),
+    ],
+)
+def test_victims_sources_and_noises(
+    finder: DuplicateFinder, a: tuple[str, str | None], b: tuple[str, str | None], same: bool
+) -> None:
+    assert (finder.similarity(a[0], a[1], b[0], b[1]) >= THRESHOLD) is same
