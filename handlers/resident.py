@@ -8,6 +8,7 @@ report. Every reply is short, polite, in the resident's script, and names the ti
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import datetime, timedelta
 from typing import Any
@@ -38,6 +39,8 @@ from storage.models import (
     TicketEvent,
     TicketReporter,
 )
+
+log = logging.getLogger(__name__)
 
 DRAFT = "draft"
 RATING_NOTE = "rating_note"
@@ -530,26 +533,36 @@ async def submit_held(services: Services, now: datetime) -> int:
             .order_by(HeldReport.due_at, HeldReport.id).limit(HELD_BATCH))).all())
     done = 0
     for held_id in ids:
-        async with services.sessionmaker() as session, session.begin():
-            row = (await session.execute(
-                delete(HeldReport).where(HeldReport.id == held_id)
-                .returning(HeldReport.person_id, HeldReport.chat_id, HeldReport.draft))).first()
-            if row is None:
-                continue  # another process took it
-            person = await session.get(Person, row.person_id)
-            if person is None:
-                continue
-            sender = EventPerson(id=person.telegram_id, name=person.display_name)
-            event = Incoming(update_id=0, chat_id=row.chat_id, chat_type="private",
-                             sender=sender, kind="text", at=now, text=row.draft.get("text"))
-            turn = Turn(session, services, event, person, now, State())
-            words = str(row.draft.get("text") or "")
-            words = words if len(words) <= HELD_QUOTE else words[:HELD_QUOTE] + "…"
-            await turn.say(f"您之前保存的反映现在提交：{_e(words)}")  # their own words, to them
-            await _open(turn, dict(row.draft), held=True)
-        done += 1
-        services.wake_outbox()
+        try:
+            opened = await _submit_one(services, held_id, now)
+        except Exception:  # one report that cannot be opened must not keep the others waiting
+            log.exception("held report %s could not be opened; it stays held", held_id)
+            continue
+        if opened:
+            done += 1
+            services.wake_outbox()
     return done
+
+
+async def _submit_one(services: Services, held_id: int, now: datetime) -> bool:
+    async with services.sessionmaker() as session, session.begin():
+        row = (await session.execute(
+            delete(HeldReport).where(HeldReport.id == held_id)
+            .returning(HeldReport.person_id, HeldReport.chat_id, HeldReport.draft))).first()
+        if row is None:
+            return False  # another process took it
+        person = await session.get(Person, row.person_id)
+        if person is None:
+            return False
+        sender = EventPerson(id=person.telegram_id, name=person.display_name)
+        event = Incoming(update_id=0, chat_id=row.chat_id, chat_type="private",
+                         sender=sender, kind="text", at=now, text=row.draft.get("text"))
+        turn = Turn(session, services, event, person, now, State())
+        words = str(row.draft.get("text") or "")
+        words = words if len(words) <= HELD_QUOTE else words[:HELD_QUOTE] + "…"
+        await turn.say(f"您之前保存的反映现在提交：{_e(words)}")  # their own words, to them
+        await _open(turn, dict(row.draft), held=True)
+        return True
 
 
 async def _nearest_problem(

@@ -8,9 +8,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import select
 
-from handlers import scheduler
+from handlers import resident, scheduler
 from storage.models import Attachment, Person, Ticket, TicketEvent, TicketReporter
 from tests.handlers.chat import Conversation
 from tests.handlers.conftest import LI, WANG, ZHANG, ZHAO
@@ -386,3 +387,26 @@ async def test_a_ticket_merged_by_staff_frees_its_place_in_the_hour(chat: Conver
     await chat.says(WANG, f"/merge {tree.number} {garbage.number}", chat_id=LONGQUAN_GROUP)
     await chat.says(ZHANG, SIXTH)  # one of the five was no problem of its own
     assert len(await _tickets(chat)) == 6
+
+
+async def test_a_held_report_that_cannot_be_opened_keeps_no_other_waiting(
+    chat: Conversation, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    first = await _five_problems(chat)
+    more = ["龙泉小区11号楼门口的路灯不亮了", "龙泉小区12号楼楼道灯坏了"]
+    for text in more:
+        await chat.says(ZHANG, text)
+    real_open = resident._open
+
+    async def failing_once(turn, draft, **kwargs):  # type: ignore[no-untyped-def]
+        if draft["text"] == more[0]:
+            raise RuntimeError("boom")
+        await real_open(turn, draft, **kwargs)
+
+    monkeypatch.setattr(resident, "_open", failing_once)
+    chat.now = first + timedelta(hours=2)
+    assert await resident.submit_held(chat.services, chat.now) == 1
+    assert [t.text for t in await _tickets(chat)][5:] == more[1:]
+    monkeypatch.setattr(resident, "_open", real_open)
+    assert await resident.submit_held(chat.services, chat.now) == 1  # it stayed held
+    assert [t.text for t in await _tickets(chat)][5:] == [more[1], more[0]]
