@@ -1464,6 +1464,8 @@ class _Profiler:
                 faults.discard(fault)
                 told -= set(_FAULT_THINGS.get(fault, ()))
         things |= told
+        if "烧烤" in things and "烟" in faults:
+            faults.add("油烟")  # a barbecue's smoke is cooking fumes, no fire's
         if "高空抛物" in faults:
             things -= _THROWN  # 一袋垃圾 / 扔东西: what is thrown, the throwing the problem
         things -= {wide for thing in things for wide in _wider_ones(thing)}
