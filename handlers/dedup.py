@@ -227,6 +227,21 @@ _LIFT_STOPPED = re.compile(r"((?:电梯|升降梯|升降机|直梯)[^，。！�
                            r"(?:又|还|总|老|经常)?停了(?=\s|$|[，。！？,.!?、~])")
 # the top storey told by where it is (最上面一层, 最高一层, 最高层): the top floor, not the first
 _TOP_STOREY = re.compile(r"最(?:上面|上边|上头|顶上|顶|高|上)(?:的|那)?(?:一层|层|一楼)")
+# a manhole without its cover (下水井没盖子, 井盖没了 is told by the table)
+_NO_COVER = re.compile(r"(?:下水井|窨井|雨水井|污水井|检查井|井口|井)(?:的)?"
+                       r"(?:没有?|少了|缺了?|丢了)(?:了)?盖(?:子|板)?")
+# the socket of a charging point, or its name typed by its sound (充电的那个装, 充电口的插座)
+_CHARGER = re.compile(r"(?<!充电)(?:插座|插头|插口|插孔)|(?<=充电)的?(?:那个|这个|那些)?[装庄](?!修)")
+# one not seen, told by the door or the post left outside (敲门也没人开, 门口的报纸都没拿, 三四天没
+# 看到人, 人也没见着)
+_NOT_SEEN = re.compile(
+    r"敲门(?:也|都|还)?没人(?:开|应|理)|(?:报纸|牛奶|快递|外卖)[^，。！？,.!?\s]{0,8}?"
+    r"(?:没拿|没收|没取|没人拿|堆着|堆了)|没(?:看到|看见|见着|见到)(?:人|她|他|过人)|"
+    r"人(?:也|都)?没(?:见着|看到|看见|见到)|(?:没|不)见(?:人影|着人)")
+# the smell of paint (喷漆味, 油漆味): a smell, not writing sprayed on a wall
+_PAINT_SMELL = re.compile(r"(?:喷油漆|喷漆|油漆)的?(?:味道|气味|味儿|味)")
+# bins nobody empties (垃圾桶好几天没倒了): not knocked over
+_NOT_EMPTIED = re.compile(r"(?<=[桶箱站点天])(?:都|也|还)?没(?:人)?倒(?=了|过|$|[，。！？,.!?\s])")
 # a thing falling off is told by what falls (往人行道上掉砖, 外墙掉块)
 _FALLING = re.compile(r"掉(?=墙皮|墙砖|瓷砖|[砖瓦渣块石])")
 # 晃 told of the eyes is a glare (晃得人眼睛疼, 晃得睁不开眼), not a thing wobbling (晃动)
@@ -246,7 +261,7 @@ _SELLING = re.compile(r"(?:有人|有个人|有几个人|好多人)(?:在)?(?:�
 # 停 before a vehicle whose name starts with 电 is parking it, not a power cut (停电)
 _PARKED = re.compile(r"停(?=(?:了|着|满了|满)?(?:辆|台|个)?(?:电动|电瓶|电驴|电摩|电三轮|电单车))")
 # 坏 (broken) typed by its sound with pinyin (怀了, 环了), where no animal may be pregnant
-_BROKEN_TYPO = re.compile(r"[怀环](?=了(?![孕崽胎宝孩小一两二三个])|掉了|掉$|掉[！!，,。\s])")
+_BROKEN_TYPO = re.compile(r"[怀环](?=了(?![孕崽胎宝孩小个]|[一两二三](?:个|只|胎))|掉了|掉$|掉[！!，,。\s])")
 _ANIMAL = re.compile(r"[猫狗鸡鸭鸽兔鼠]")
 # charging told by the plug (电瓶车插着电)
 _PLUGGED = re.compile(r"插着充电|插着电|插着充|插电")
@@ -259,7 +274,7 @@ _FEARED = re.compile(
 # writing sprayed or carved on a wall is graffiti (喷了一堆乱七八糟的字, 刻满了字)
 _WRITTEN = re.compile(r"(?:喷(?![泉头淋灌水])|涂(?![料抹])|刻)(?:了|满了|满|上了|上|着)?"
                       r"[^，。！？,.!?\s]{0,10}?(?:字|标语|图案|画)(?!楼|板|面)")
-_INSIDE_LIFT = re.compile(r"里[面头边]?(?:还)?有(?:个|一个|两个)?"
+_INSIDE_LIFT = re.compile(r"里[面头边]?(?:还|好像|似乎|应该)?(?:还)?有(?:个|一个|两个)?"
                           r"(?:娃|小孩|孩子|小朋友|老人|老太太|老大爷|人)")
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
               "七": 7, "八": 8, "九": 9}
@@ -583,7 +598,7 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
                       "涌出来", "冒污水", "外溢", "往外溢", "倒灌", "满溢", "溢了", "溢出来", "溢出",
                       "冒了")),
     ("积水", "fault", ("积水", "水淹", "淹了", "淹", "泡水", "一片汪洋", "蹚水", "都是水", "全是水", "一滩水",
-                      "一大滩水", "水漫", "泡在水里", "死水", "积了")),
+                      "一大滩水", "退不下去", "退不掉", "退不了", "水下不去", "水漫", "泡在水里", "死水", "积了")),
     # a gas smell is a gas leak, not a stink
     ("漏", "fault", ("冒热气", "冒蒸汽", "蒸汽", "热气腾腾", "漏气", "跑气", "煤气味", "燃气味", "天然气味", "液化气味", "漏水", "渗水",
                     "漏雨", "滴水", "渗到", "渗", "漏", "泄漏", "往下滴",
@@ -593,7 +608,7 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     # smell, dirt, dust, smoke, fire
     ("臭", "fault", ("臭气熏天", "臭烘烘", "臭味", "臭气", "发臭", "恶臭", "异味", "气味",
                     "味道", "反味", "返味", "骚味", "难闻", "熏得", "熏人", "霉味", "臭", "怪味",
-                    "有味儿", "一股味", "刺鼻", "腥味", "捂鼻子")),
+                    "有味儿", "一股味", "刺鼻", "腥味", "捂鼻子", "油漆臭味")),
     ("脏", "fault", ("太脏", "脏得", "脏兮兮", "很脏", "脏", "脏乱", "乱七八糟", "满地", "一地",
                     "污渍", "一摊油", "好多油", "洒油", "撒油", "漏油", "油渍", "机油", "油污",
                     "鸡毛")),
@@ -605,10 +620,13 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     # smoke let out through a flue or a chimney is a source's exhaust, not a fire in the open
     ("排烟", "fault", ("烟道", "烟囱", "排烟口", "排烟管", "排烟筒", "烟筒")),
     ("烟", "fault", ("油烟", "烟熏火燎", "冒烟", "浓烟", "烟雾", "烟味", "呛人", "呛得", "黑烟",
-                    "烟太大", "烟很大", "烟好大", "烟特别大", "烟大", "烟熏")),
+                    "烟太大", "烟很大", "烟好大", "烟特别大", "烟大", "烟熏",
+                    # a burning smell (焦味, 焦糊味)
+                    "焦味", "焦糊味", "糊味", "烧焦味")),
     ("抽烟", "fault", ("抽烟", "吸烟")),
     ("焚烧", "fault", ("焚烧", "烧垃圾", "烧东西", "烧纸", "烧树叶", "烧秸秆", "露天烧")),
-    ("着火", "fault", ("着火", "起火", "失火", "火灾", "冒火", "火花", "打火", "短路")),
+    ("着火", "fault", ("着火", "起火", "失火", "火灾", "冒火", "火花", "打火", "短路",
+                      "烧黑了", "烧黑", "烧焦", "烧化了", "烧熔")),
     ("漏电", "fault", ("漏电", "触电", "电到人", "电人", "麻手")),
     ("锈", "fault", ("生锈", "锈蚀", "锈穿", "锈得", "锈迹", "锈了", "烂锈")),
     ("裸露", "fault", ("裸露", "露在外面", "露出来")),
@@ -617,7 +635,7 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
                     "太响", "很响", "好响", "震天响", "响个不停", "吵闹", "吵", "响", "嘈杂",
                     "动静大", "动静很大", "嗡嗡", "轰隆隆", "咚咚", "哐哐", "砰砰", "乱叫",
                     "狂叫", "叫个不停", "叫唤", "汪汪", "狗叫", "犬吠", "狂吠", "乱吠", "吠叫", "嚎叫",
-                    "鬼叫", "大吼大叫", "一直叫", "整夜叫", "整晚叫", "半夜叫", "晚上叫", "天天叫",
+                    "鬼叫", "吠", "大吼大叫", "一直叫", "整夜叫", "整晚叫", "半夜叫", "晚上叫", "天天叫",
                     "叫得", "吵吵", "喧哗", "大声喧哗", "划拳", "猜拳", "喝酒划拳", "吆喝", "大喊大叫",
                     "大吵大闹", "吵吵嚷嚷", "闹哄哄", "大声说话", "鬼哭狼嚎", "起哄", "嚷嚷", "喊叫", "发酒疯", "耍酒疯",
                     "酒后闹事")),
@@ -711,7 +729,8 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
                        "没下楼", "没下过楼", "没出过门", "不出门", "没出来过", "敲门没人应",
                        "敲门没人开", "没人应门", "没开过门")),
     ("走失", "fault", ("迷路", "走失", "走丢", "找不到家", "不认识路", "不记得家")),
-    ("摔倒", "fault", ("摔倒", "跌倒", "晕倒", "摔了一跤", "倒在地上")),
+    ("摔倒", "fault", ("摔倒", "跌倒", "晕倒", "摔了一跤", "倒在地上", "摔地上", "摔在地上",
+                      "跌在地上", "摔了个跟头", "栽倒", "摔跤")),
     ("高空抛物", "fault", ("高空抛物", "往下扔", "往楼下扔", "扔东西", "从楼上扔", "楼上乱扔",
                          "从楼上丢", "楼上丢", "扔下来", "丢下来", "往楼下倒", "往窗外扔",
                          "从楼上乱扔", "楼上扔", "抛物", "往下丢", "往楼下丢")),
@@ -727,6 +746,7 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("倒垃圾", "word", ("倒垃圾",)),  # taking the rubbish out is no fault
     ("污水", "word", ("臭水", "污水", "脏水")),
     ("满身", "word", ("满身", "浑身")),  # 咬得满身包: not full (满)
+    ("心脏", "word", ("心脏", "心脏病")),  # 老人心脏受不了: no dirt (脏)
 )
 
 
@@ -981,7 +1001,7 @@ _LANDMARK_WORDS: tuple[tuple[str, str, str], ...] = (
     ("bus", "", "公交站|公交车站|公交总站|车站"), ("rail", "train", "火车站|高铁站"),
     ("rail", "coach", "汽车站|客运站"),
     ("park", "", "公园|广场(?!舞)|游园"), ("post", "", "邮局|邮政所|邮政局"),
-    ("parcel", "", "驿站|快递站|快递点|丰巢"), ("police", "", "派出所|警务室|警务站"),
+    ("parcel", "", "快递驿站|驿站|快递站|快递点|丰巢"), ("police", "", "派出所|警务室|警务站"),
     ("office", "", "居委会|村委会|居委|村委|街道办|服务中心|党群中心"),
     ("fuel", "", "加油站|加气站|充电站"), ("parking", "", "停车场|车库"),
     ("ktv", "", "ktv|卡拉ok|歌厅|k歌房|歌舞厅"), ("bar", "", "酒吧|清吧|夜店|迪厅|酒馆"),
@@ -1256,6 +1276,12 @@ class _Profiler:
             text = _LIFT_STOPPED.sub(r"\1停运", text)
         text = _FALLING.sub("掉落", text)
         text = _TOP_STOREY.sub("顶层", text)  # 最上面一层 is the top, not the first floor
+        text = _NO_COVER.sub("井盖丢了", text)  # 下水井没盖子: the manhole's cover is gone
+        if "充电" in text:  # at a charging point, its socket is the charger's (插座烧黑了)
+            text = _CHARGER.sub(lambda m: "充电桩" if m.group()[0] == "插" else "桩", text)
+        text = _NOT_SEEN.sub("没露面", text)  # 敲门也没人开, 报纸没拿: not seen
+        text = _PAINT_SMELL.sub("油漆臭味", text)  # 喷漆味: a smell, no graffiti
+        text = _NOT_EMPTIED.sub("没人清", text)  # 垃圾桶没倒: not emptied, not knocked over
         # a barbecue: no word ending in 烧 (露天烧, burning in the open) may take its 烧
         text = text.replace("烧烤", " 烧烤")
         if "晃" in text:

@@ -1179,3 +1179,41 @@ def test_victims_sources_and_noises(
     finder: DuplicateFinder, a: tuple[str, str | None], b: tuple[str, str | None], same: bool
 ) -> None:
     assert (finder.similarity(a[0], a[1], b[0], b[1]) >= THRESHOLD) is same
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        # a manhole without its cover
+        (("云杉苑南门里面井盖丢了", None), ("云杉苑南门进来有个窨井没盖子，太危险", None), True),
+        # a charging point's socket, its name typed by its sound
+        (("云杉苑车棚充电口冒烟了", None),
+         ("云杉苑车棚那个电瓶车充电的地方有个插座烧黑了，一股焦味", None), True),
+        (("云杉苑车棚充电桩用不了", None), ("云杉苑车棚充电的那个装坏了，扫码没反应", None), True),
+        # one not seen, told by the door or by the post left outside
+        (("云杉苑9栋独居的刘奶奶好几天没出门了", None),
+         ("云杉苑九栋那个一个人住的老人，门口的报纸堆了三天没拿", None), True),
+        (("云杉苑9栋独居的刘奶奶好几天没出门了", None),
+         ("云杉苑九栋那个独居老人，好几天没看到人了", None), True),
+        # a lift someone seems to be inside
+        (("云杉苑3栋电梯困人了", None), ("云杉苑三栋电梯停在6楼不动了，里面好像有人在喊", None), True),
+        # 坏 typed by its sound before a time
+        (("云杉苑3栋电梯坏了", None), ("云杉苑三栋电梯怀了两天了", None), True),
+        # paint told by its smell; a dog barking told by 吠; a fall told by where one lies
+        (("云杉路那家汽修店喷漆味太冲", None), ("云杉路修车的铺子一股油漆味，熏得头疼", None), True),
+        (("云杉苑5栋有只狗天天半夜叫", None), ("云杉苑五栋谁家的狗夜里一直吠", None), True),
+        (("云杉苑门口有个老人摔倒了", None), ("云杉苑门口一个老爷爷摔地上了", None), True),
+        # standing water told as water that will not go down
+        (("云杉路菜场后面排水沟堵了，一下雨就积水", None),
+         ("云杉路菜场后面那段路下完雨水半天退不下去", None), True),
+        # a parcel station told by its trade; the heart is no dirt
+        (("云杉苑菜鸟驿站旁边老鼠很多", None), ("云杉苑快递驿站那里好多耗子", None), True),
+        (("云杉苑中心花园广场舞太吵", None), ("云杉苑花园跳广场舞的音乐太大，老人心脏受不了", None), True),
+        # bins nobody empties are not knocked over: not the broken lids at that gate
+        (("云杉苑北门垃圾桶盖子坏了", None), ("云杉苑北门垃圾桶好几天没倒了，满出来了", None), False),
+    ],
+)
+def test_residents_other_words_for_one_thing(
+    finder: DuplicateFinder, a: tuple[str, str | None], b: tuple[str, str | None], same: bool
+) -> None:
+    assert (finder.similarity(a[0], a[1], b[0], b[1]) >= THRESHOLD) is same
