@@ -423,6 +423,8 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("花盆", "thing", ("花盆", "花架")),
     # greenery, parks, playgrounds
     ("树", "thing", ("行道树", "大树", "树木", "树", "老树", "枯树", "树干")),
+    # roots lifting a pavement are not branches hanging low
+    ("树根", "thing", ("树根", "行道树根", "大树根", "老树根", "树的根", "根系")),
     ("树枝", "thing", ("树枝", "树杈", "枝杈", "枝条", "枝叶", "断枝", "枯枝", "大树杈",
                      "树丫")),
     ("落叶", "word", ("树叶", "落叶")),  # they block drains; not a tree's fault
@@ -794,7 +796,7 @@ _WIDER = {"路灯": "灯", "楼道灯": "灯", "红绿灯": "灯", "景观灯": 
           **{machine: "健身器材" for machine in ("扭腰器", "按摩器", "蹬力器", "推举器",
                                                 "牵引器", "健骑机", "摸高器")},
           "滑梯": "游乐设施", "秋千": "游乐设施", "跷跷板": "游乐设施",
-          "树枝": "树", "叫卖": "音乐",
+          "树枝": "树", "树根": "树", "叫卖": "音乐",
           "流浪狗": "狗", "宠物狗": "狗", "流浪猫": "猫",
           "广场舞": "音乐", "ktv": "音乐",
           "电梯门": "电梯", "垃圾桶": "垃圾", "垃圾站": "垃圾",
@@ -942,8 +944,9 @@ _MARKS: tuple[tuple[str, re.Pattern[str], dict[str, int] | None], ...] = (
      {"前": 0, "后": 1, "背后": 1}),
     # at a place or across the road from it (加油站门口 / 加油站对面)
     ("across", re.compile(r"(?:站|店|场|院|园|行|馆|校|学|苑|府|所|厅|吧|楼|市|区|号)"
-                          r"(门口|对面|旁边|边上|隔壁)"),
-     {"门口": 0, "对面": 1, "旁边": 0, "边上": 0, "隔壁": 0}),
+                          r"(?:马路|路|街)?(门口|对面|对过|旁边|边上|隔壁|这一侧|这侧|这一边)"),
+     {"门口": 0, "对面": 1, "对过": 1, "旁边": 0, "边上": 0, "隔壁": 0, "这一侧": 0,
+      "这侧": 0, "这一边": 0}),
     ("hand", re.compile(r"([左右])(?:手边|边|侧|手|面)"), {"左": 0, "右": 1}),
     # inside a gate or an estate, or outside it (东门外面 / 东门里面, 小区外头)
     ("inout", re.compile(r"(?:门|门口|小区|社区|院子|围墙)的?(外面|外头|外边|里面|里头|里边)"),
@@ -1490,6 +1493,8 @@ class _Profiler:
                 faults.discard(fault)
                 told -= set(_FAULT_THINGS.get(fault, ()))
         things |= told
+        if "锁" in faults:
+            faults.discard("堵")  # 锁着门，进不去: locked, nothing in the way
         if "烧烤" in things and "烟" in faults:
             faults.add("油烟")  # a barbecue's smoke is cooking fumes, no fire's
         if "高空抛物" in faults:

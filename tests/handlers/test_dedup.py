@@ -1217,3 +1217,23 @@ def test_residents_other_words_for_one_thing(
     finder: DuplicateFinder, a: tuple[str, str | None], b: tuple[str, str | None], same: bool
 ) -> None:
     assert (finder.similarity(a[0], a[1], b[0], b[1]) >= THRESHOLD) is same
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        # a toilet locked keeps one out; nothing blocks it, so it is no dirty toilet's problem
+        (("海棠街公厕很臭，没人打扫", None), ("海棠街那个公厕大白天锁着门，进不去", None), False),
+        (("海棠街公厕白天锁门", None), ("海棠街那个公厕大白天锁着门，进不去", None), True),
+        # roots lifting a pavement are not branches hanging low, though both are the tree's
+        (("海棠街南段行道树树枝太低，挡住红绿灯", None), ("海棠街南段一棵行道树根把人行道拱起来了", None), False),
+        (("海棠街南段行道树树根把地砖顶起来了", None), ("海棠街南段一棵行道树根把人行道拱起来了", None), True),
+        # this side of a place and across the road from it
+        (("海棠街加油站这一侧的路灯不亮", None), ("海棠街加油站马路对面那排路灯不亮", None), False),
+        (("海棠街加油站马路对面的路灯不亮", None), ("海棠街加油站对面那排路灯不亮", None), True),
+    ],
+)
+def test_a_lock_roots_and_the_other_side_of_the_road(
+    finder: DuplicateFinder, a: tuple[str, str | None], b: tuple[str, str | None], same: bool
+) -> None:
+    assert (finder.similarity(a[0], a[1], b[0], b[1]) >= THRESHOLD) is same
