@@ -799,7 +799,9 @@ _WIDER = {"路灯": "灯", "楼道灯": "灯", "红绿灯": "灯", "景观灯": 
           "树枝": "树", "树根": "树", "叫卖": "音乐",
           "流浪狗": "狗", "宠物狗": "狗", "流浪猫": "猫",
           "广场舞": "音乐", "ktv": "音乐",
-          "电梯门": "电梯", "垃圾桶": "垃圾", "垃圾站": "垃圾",
+          "电梯门": "电梯", "垃圾站": "垃圾",
+          # a collection point holds bins: its bins full are it full (分类垃圾点 / 垃圾桶满了)
+          "垃圾桶": "垃圾站",
           # the cover of a manhole: 井盖冒污水 is the drain welling up
           "井盖": "下水道", "围墙": "墙", "外墙": "墙",
           # vehicles: 乱停车 covers them all, 共享单车 through 自行车
@@ -1963,7 +1965,8 @@ _RELATED_OF_THINGS = ((frozenset({"收", "满"}), frozenset({"垃圾桶", "垃�
 
 
 def _related_of(a: _Profile, b: _Profile) -> bool:
-    return any(a.things & b.things & things and a.faults & faults and b.faults & faults
+    return any(a.things & things and b.things & things and _things_agree(a.things, b.things)
+               and a.faults & faults and b.faults & faults
                and a.faults | b.faults >= faults for faults, things in _RELATED_OF_THINGS)
 
 

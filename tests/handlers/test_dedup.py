@@ -1237,3 +1237,22 @@ def test_a_lock_roots_and_the_other_side_of_the_road(
     finder: DuplicateFinder, a: tuple[str, str | None], b: tuple[str, str | None], same: bool
 ) -> None:
     assert (finder.similarity(a[0], a[1], b[0], b[1]) >= THRESHOLD) is same
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        # a collection point holds bins: its bins full are it not emptied
+        (("翠柳苑7栋旁边的垃圾分类点好几天没人清运了", None),
+         ("翠柳苑七栋边上的垃圾桶满得盖子都合不上，臭烘烘的", None), True),
+        (("翠柳苑7栋旁边的垃圾分类点好几天没人清运了", None),
+         ("翠柳苑七栋边上的垃圾桶被人踢倒了", None), False),
+        # rubbish heaped in a stairwell is still no bin
+        (("翠柳苑7栋旁边的垃圾分类点好几天没人清运了", None),
+         ("翠柳苑七栋楼道里堆了一大堆建筑垃圾", None), False),
+    ],
+)
+def test_a_collection_point_holds_its_bins(
+    finder: DuplicateFinder, a: tuple[str, str | None], b: tuple[str, str | None], same: bool
+) -> None:
+    assert (finder.similarity(a[0], a[1], b[0], b[1]) >= THRESHOLD) is same
