@@ -275,6 +275,11 @@ def withdrawn_notice(number: int) -> str:
     return f"工单 #{number} 已撤回。如需帮助，随时可以再次反映。"
 
 
+def left_notice(number: int, others: int) -> str:
+    return (f"已为您撤回：您不再关注工单 #{number}。另有 {others} 位居民反映了同一问题，"
+            "工单会继续处理。")
+
+
 def reopened_notice(number: int) -> str:
     return f"您反映的问题（工单 #{number}）已重新交办，工作人员会尽快跟进。"
 

@@ -752,7 +752,7 @@ _LAST_NOTES = (
         select(func.max(TicketEvent.id))
         .where(TicketEvent.ticket_id.in_(bindparam("ticket_ids", expanding=True)),
                TicketEvent.note.is_not(None),
-               TicketEvent.kind.not_in(("resident_info", "withdrawn", "merged")))
+               TicketEvent.kind.not_in(("resident_info", "withdrawn", "merged", "unfollowed")))
         .group_by(TicketEvent.ticket_id)
         .scalar_subquery()))
 )

@@ -29,6 +29,7 @@ from sqlalchemy import (
     Text,
     and_,
     bindparam,
+    delete,
     exists,
     func,
     insert,
@@ -497,8 +498,23 @@ async def withdraw(
     session: AsyncSession, number: int, *, actor: Person, now: datetime,
     reason: str | None = None, rules: TicketRules = DEFAULT_RULES,
 ) -> Ticket:
-    """已撤回 by the resident who reported it, while nobody has taken it yet."""
-    await _require_reporter(session, number, actor, "撤回", first_only=True)
+    """已撤回 by the resident who reported it, while nobody has taken it yet. When other
+    residents reported the same problem (followers, or the first reporter when a follower
+    withdraws), it is their problem too: the one who withdraws stops following and the ticket
+    goes on for the others."""
+    await _require_reporter(session, number, actor, "撤回")
+    current = await require_ticket(session, number)
+    others = [p for p in await reporters(session, current.id) if p.id != actor.id]
+    if others:  # a follower withdrawing leaves the first reporter's ticket alone too
+        _check(current, "withdraw")
+        await session.execute(delete(TicketReporter).where(
+            TicketReporter.ticket_id == current.id, TicketReporter.person_id == actor.id))
+        session.add(TicketEvent(ticket_id=current.id, actor_id=actor.id, kind="unfollowed",
+                                at=now, note=reason,
+                                data={"followers": len(others)}))
+        await _notice(session, current, actor, notify.left_notice(number, len(others)), now)
+        await _refresh_cards(session, current, now, rules)
+        return current
     ticket, was = await _transition(session, number, "withdraw", actor=actor, now=now,
                                values=lambda t: {"closed_at": now})
     await _after(session, ticket, "withdrawn", was, actor, now, rules, note=reason,

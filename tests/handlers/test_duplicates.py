@@ -95,6 +95,37 @@ async def test_followers_hear_every_update(chat: Conversation) -> None:
         assert any("已清运并消杀" in t for t in chat.texts(person.id))
 
 
+async def test_withdrawing_a_ticket_others_follow_only_stops_following_it(
+    chat: Conversation,
+) -> None:
+    first = await _two_report_one_smell(chat)
+    heard_by_li = len(chat.texts(LI.id))
+    await chat.says(ZHANG, "撤回")
+    await chat.presses(ZHANG, chat.last(ZHANG.id).button("确认撤回"))
+    [ticket] = await _tickets(chat)
+    assert ticket.status == "new"  # LI's smell is still a problem
+    assert chat.last(ZHANG.id).text == (
+        f"已为您撤回：您不再关注工单 #{first.number}。另有 1 位居民反映了同一问题，工单会继续处理。")
+    assert len(chat.texts(LI.id)) == heard_by_li  # LI is told nothing was withdrawn
+    assert await _following(chat, ticket) == {LI.id}
+    assert "同样反映" not in chat.card(LONGQUAN_GROUP, first.number).text
+    await chat.says(WANG, f"/claim {first.number}", chat_id=LONGQUAN_GROUP)
+    assert "已有工作人员接单" in chat.last(LI.id).text
+    assert all("已有工作人员接单" not in t for t in chat.texts(ZHANG.id))
+
+
+async def test_a_follower_withdrawing_leaves_the_first_reporters_ticket(
+    chat: Conversation,
+) -> None:
+    first = await _two_report_one_smell(chat)
+    await chat.says(LI, "撤回")
+    await chat.presses(LI, chat.last(LI.id).button("确认撤回"))
+    [ticket] = await _tickets(chat)
+    assert ticket.status == "new"
+    assert await _following(chat, ticket) == {ZHANG.id}
+    assert f"您不再关注工单 #{first.number}" in chat.last(LI.id).text
+
+
 async def test_a_different_problem_at_the_same_place_is_not_joined(chat: Conversation) -> None:
     await chat.says(ZHANG, "龙泉小区3号楼门口的路灯坏了，晚上一片漆黑")
     chat.later(hours=1)
