@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from rapidfuzz import fuzz, process
 from sqlalchemy import delete, select, update
 
 from handlers import merging, points, tickets, wishes, workers
@@ -56,7 +57,7 @@ STAFF_HELP = (
     "/recat 42 noise 更正类别 · /merge 43 42 把 #43 并入 #42\n"
     "/stats [today|week|month] 统计 · /unmerge 42 撤销合并\n"
     "/invite 流动网格员邀请码 · /rank 本月积分排行\n"
-    "管理员：/bind 网格名 地点1,地点2 · /bind_street · /unbind · /shop_add 商品 积分 库存\n"
+    "管理员：/bind 网格名 地点1,地点2 · /bind_street [街道名] · /unbind · /shop_add 商品 积分 库存\n"
     "回复工单卡片即可与居民对话。"
 )
 
@@ -320,16 +321,36 @@ async def _has_group(turn: Turn, grid_id: int) -> bool:
 
 
 async def _bind_street(turn: Turn, args: str) -> None:
+    """`/bind_street [街道名]`: binds the street `intake grids import` (or an earlier
+    /bind_street) made. A street is created only while there is none (grids bound one by one
+    with /bind); otherwise a missing or unknown name is asked about, so a typo never makes an
+    empty street that no grid belongs to and no whistle reaches."""
     if not _is_admin(turn):
         await turn.say(ONLY_ADMINS, script="simplified")
         return
     session = turn.session
-    street_name = args.strip()[:100] or "街道"
-    street = (await session.scalars(select(Street).where(Street.name == street_name))).first()
-    if street is None:
-        street = Street(name=street_name, created_at=turn.now)
+    wanted = args.strip()[:100]
+    streets = list((await session.scalars(select(Street).order_by(Street.id))).all())
+    created = False
+    if not streets:
+        street = Street(name=wanted or "街道", created_at=turn.now)
         session.add(street)
         await session.flush()
+        created = True
+    elif wanted:
+        found = next((s for s in streets if s.name == wanted), None)
+        if found is None:
+            await turn.say(_unknown_street(wanted, [s.name for s in streets]),
+                           script="simplified")
+            return
+        street = found
+    elif len(streets) == 1:
+        street = streets[0]
+    else:
+        names = "、".join(_e(s.name) for s in streets)
+        await turn.say(f"已有多个街道：{names}。请发送 /bind_street 街道名 指定本群属于哪个街道，"
+                       f"例如 /bind_street {_e(streets[0].name)}", script="simplified")
+        return
     # Grids bound before the street had one are this street's: their urgent and overdue
     # tickets are whistled here.
     await session.execute(update(Grid).where(Grid.street_id.is_(None))
@@ -342,8 +363,18 @@ async def _bind_street(turn: Turn, args: str) -> None:
     else:
         group.role, group.grid_id, group.street_id = "street", None, street.id
         group.bound_by, group.bound_at = turn.event.sender.id, turn.now
-    await turn.say(f"本群已设为{_e(street.name)}的吹哨群：紧急和超期工单会发到这里。",
+    new = f"已新建街道“{_e(street.name)}”。" if created else ""
+    await turn.say(f"{new}本群已设为{_e(street.name)}的吹哨群：紧急和超期工单会发到这里。",
                    script="simplified")
+
+
+def _unknown_street(wanted: str, names: list[str]) -> str:
+    listed = "、".join(_e(n) for n in names)
+    nearest = process.extractOne(wanted, names, scorer=fuzz.ratio, score_cutoff=50)
+    guess = f"您是否要绑定“{_e(nearest[0])}”？" if nearest else ""
+    example = nearest[0] if nearest else names[0]
+    return (f"没有名为“{_e(wanted)}”的街道，未绑定。{guess}已有街道：{listed}。"
+            f"请发送 /bind_street {_e(example)}")
 
 
 async def _unbind(turn: Turn, _args: str) -> None:

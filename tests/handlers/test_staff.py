@@ -3,10 +3,18 @@ replying, the relay both ways, typed commands, and who may do what."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 
 from handlers.events import Person as Sender
-from storage.models import Attachment, Grid, GroupChat, Person, Ticket, TicketEvent
+from storage.models import (
+    Attachment,
+    Grid,
+    GroupChat,
+    Person,
+    Street,
+    Ticket,
+    TicketEvent,
+)
 from tests.handlers.chat import Conversation
 from tests.handlers.conftest import ADMIN, CHEN, LI, WANG, ZHANG, ZHAO
 from tests.storage.builders import LONGQUAN_GROUP, STREET_GROUP, TUANJIE_GROUP
@@ -77,6 +85,66 @@ async def test_street_group_and_unbinding(chat: Conversation) -> None:
     assert "已解除本群的绑定" in chat.last(NEW_GROUP).text
     await chat.says(WANG, "/list", chat_id=NEW_GROUP)
     assert "还没有绑定网格" in chat.last(NEW_GROUP).text
+
+
+async def _streets(chat: Conversation) -> list[Street]:
+    async with chat.database.sessionmaker() as session:
+        return list((await session.scalars(select(Street).order_by(Street.id))).all())
+
+
+async def test_a_bare_bind_street_binds_the_one_street_there_is(chat: Conversation) -> None:
+    """The street `intake grids import` made, not a new empty one called 街道 that no grid
+    belongs to (found trying the console)."""
+    [street] = await _streets(chat)
+    await chat.says(ADMIN, "/bind_street", chat_id=NEW_GROUP)
+    assert chat.last(NEW_GROUP).text == (
+        f"本群已设为{street.name}的吹哨群：紧急和超期工单会发到这里。")
+    assert [s.name for s in await _streets(chat)] == [street.name]
+    async with chat.database.sessionmaker() as session:
+        group = await session.get(GroupChat, NEW_GROUP)
+    assert group is not None and group.role == "street" and group.street_id == street.id
+    number = await report(chat, ZHANG, "龙泉小区3号楼电梯卡在两层中间，里面困着一个老人")
+    assert chat.card(NEW_GROUP, number)  # urgent tickets reach the group
+
+
+async def test_with_several_streets_a_bare_bind_street_asks_which(chat: Conversation) -> None:
+    async with chat.database.sessionmaker() as session, session.begin():
+        session.add(Street(name="龙泉街道", created_at=chat.now))
+    await chat.says(ADMIN, "/bind_street", chat_id=NEW_GROUP)
+    asked = chat.last(NEW_GROUP).text
+    assert "团结街道" in asked and "龙泉街道" in asked and "/bind_street 街道名" in asked
+    async with chat.database.sessionmaker() as session:
+        assert await session.get(GroupChat, NEW_GROUP) is None  # nothing bound yet
+    await chat.says(ADMIN, "/bind_street 龙泉街道", chat_id=NEW_GROUP)
+    assert chat.last(NEW_GROUP).text.startswith("本群已设为龙泉街道的吹哨群")
+    assert len(await _streets(chat)) == 2
+
+
+async def test_a_misspelt_street_is_not_created(chat: Conversation) -> None:
+    await chat.says(ADMIN, "/bind_street 团节街道", chat_id=NEW_GROUP)
+    assert chat.last(NEW_GROUP).text == (
+        "没有名为“团节街道”的街道，未绑定。您是否要绑定“团结街道”？已有街道：团结街道。"
+        "请发送 /bind_street 团结街道")
+    assert [s.name for s in await _streets(chat)] == ["团结街道"]
+    async with chat.database.sessionmaker() as session:
+        assert await session.get(GroupChat, NEW_GROUP) is None
+
+
+async def test_without_any_street_bind_street_creates_it_and_says_so(
+    chat: Conversation,
+) -> None:
+    """Grids bound one by one with /bind have no street until /bind_street makes it."""
+    async with chat.database.sessionmaker() as session, session.begin():
+        await session.execute(delete(GroupChat).where(GroupChat.role == "street"))
+        await session.execute(update(Grid).values(street_id=None))
+        await session.execute(delete(Street))
+    await chat.says(ADMIN, "/bind_street 龙泉街道", chat_id=NEW_GROUP)
+    assert chat.last(NEW_GROUP).text == (
+        "已新建街道“龙泉街道”。本群已设为龙泉街道的吹哨群：紧急和超期工单会发到这里。")
+    [street] = await _streets(chat)
+    async with chat.database.sessionmaker() as session:
+        grids = list((await session.scalars(select(Grid))).all())
+    assert grids and all(g.street_id == street.id for g in grids)
 
 
 async def test_with_a_single_grid_every_ticket_goes_there(chat: Conversation) -> None:
