@@ -266,6 +266,8 @@ async def _import(url: str, grid_file: GridFile) -> ImportResult:
 
     database = Database(url)
     try:
+        # As `intake run` does: on a fresh database the tables are not there yet.
+        await database.upgrade()
         return await import_grids(database.sessionmaker, grid_file)
     finally:
         await database.dispose()

@@ -94,3 +94,21 @@ def test_bad_admin_ids_are_refused_with_a_reason(monkeypatch):
     monkeypatch.setenv("INTAKE_ADMIN_IDS", "alice")
     with pytest.raises(ValueError, match="Telegram user ids"):
         Settings(_env_file=None)
+
+
+GRIDS = "street: 龙泉街道\ngrids:\n  - name: 龙泉网格\n    places: [龙泉小区]\n    default: true\n"
+
+
+def test_grids_import_on_a_fresh_database_creates_the_schema_first(tmp_path, capsys):
+    """It failed with a traceback (no such table: streets) before `intake db upgrade`."""
+    grids = tmp_path / "grids.yaml"
+    grids.write_text(GRIDS, encoding="utf-8")
+    url = f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}"
+    assert main(["grids", "import", str(grids), "--database-url", url]) == 0
+    assert capsys.readouterr().out == (
+        "龙泉街道: 新增 1 个网格，更新 0 个 / 1 grids added, 0 updated\n")
+    assert main(["grids", "import", str(grids), "--database-url", url]) == 0
+    assert "更新 1 个" in capsys.readouterr().out
+    assert main(["db", "upgrade", "--database-url", url]) == 0  # alembic knows the schema
+    assert main(["grids", "import", str(grids), "--dry-run"]) == 0
+    assert capsys.readouterr().out.endswith("(nothing written)\n")
