@@ -110,6 +110,8 @@ VAGUE_BELOW = 8  # Han characters: a shorter message naming no problem is asked 
 _DONT_KNOW = re.compile(r"不知道|不清楚|不确定|说不清|不记得了?")
 _PLACE_WORDS = re.compile(r"\d|[一二三四五六七八九十]+[号栋楼幢单层室]|小区|社区|花园|家园|新村|路|街|巷|"
                           r"楼|栋|门口|附近|旁边|对面|广场|公园|学校|超市|市场")
+_SIDE_WORDS = re.compile(r"旁边|边上|门口|口|对面|附近|楼下|楼上|那里|这里|那边|这边|里面|外面|的")
+TOLD_AT_LEAST = 5  # characters besides the place that make words a report of their own
 _NOT_FIXED = re.compile(r"没(?:有)?修好|还没修|没(?:有)?解决|还是(?:坏|不行|没|老样子)|又坏了|还没好|"
                         r"根本没(?:有)?(?:修|处理|来)|没(?:有)?人来(?:修|处理)")
 _TICKET_NUMBER = re.compile(r"[#＃]\s*(\d{1,9})|(\d{1,9})\s*号?工单|工单\s*(\d{1,9})")
@@ -229,14 +231,26 @@ async def _on_text(turn: Turn, text: str) -> None:
         number = int(state.data["ticket"])
         ticket = await tickets.get_ticket(turn.session, number)
         if ticket is not None and ticket.status == "resolved":
-            await _reopen_with_note(turn, number, text)
-            return
+            if not _another_problem(result, text, {ticket.category}, ticket.location_text):
+                await _reopen_with_note(turn, number, text)
+                return
+            await _reopen_with_note(turn, number, None)  # 不满意 stands; the words are new
         _forget_draft(turn)  # rated or closed meanwhile: the words are read as any message
     if state.name == DRAFT:
         draft = state.data["draft"]
         if result.intent == "cancel":
             _forget_draft(turn)
             await turn.say("好的，已取消本次反映。如有需要随时再告诉我。")
+            return
+        if draft["awaiting"] in ("location", "category") and _another_problem(
+                result, text, {c for c, _ in draft.get("scores") or []} | {draft["category"]},
+                draft["location"]):
+            # a new problem instead of the answer: the waiting report is filed as it stands
+            # (its place or category for staff to confirm), then the new one is taken
+            draft["location_skipped"] = True
+            draft["choice"] = draft["choice"] or draft["category"]
+            await _advance(turn, draft)
+            await _start_report(turn, text, result, photos=[])
             return
         if draft["awaiting"] == "location":
             await _answer_location(turn, draft, text, result)
@@ -271,6 +285,26 @@ async def _on_text(turn: Turn, text: str) -> None:
         await _ask_what(turn, text, result)
     else:
         await _start_report(turn, text, result, photos=[])
+
+
+def _another_problem(result: Classification, text: str, categories: set[str],
+                     place: str | None) -> bool:
+    """Words sent while a question waits (where? which category? what is still wrong?) that are
+    a report of their own: a strong word of a kind the waiting report is not (or of its kind at
+    another place), said with more than a place around it (3号楼电梯口旁边 answers where)."""
+    if result.intent != "report" or not result.scores or result.category is None:
+        return False
+    if result.scores[0][1] < STRONG_EVIDENCE:
+        return False
+    told = text
+    for found in result.locations:
+        told = told.replace(found.text, "")
+    if len(_HAN.findall(_SIDE_WORDS.sub("", told))) < TOLD_AT_LEAST:
+        return False
+    if result.category not in categories:
+        return True
+    return bool(result.location and place and result.location not in place
+                and place not in result.location)
 
 
 async def _answer_location(

@@ -225,6 +225,51 @@ async def test_words_after_not_satisfied_are_kept_when_the_ticket_was_rated_mean
     assert all("不能再重新处理" not in t for t in chat.texts(ZHANG.id))
 
 
+async def test_a_new_problem_instead_of_a_reason_reopens_and_is_filed_of_its_own(
+    chat: Conversation,
+) -> None:
+    await chat.says(ZHANG, "龙泉小区3号楼门口的垃圾三天没人清运了")
+    number = (await _tickets(chat))[0].number or 0
+    await chat.says(WANG, f"/done {number} 已清理", chat_id=LONGQUAN_GROUP)
+    await chat.presses(ZHANG, chat.last(ZHANG.id).button("不满意"))
+    await chat.says(ZHANG, "龙泉小区5号楼的路灯坏了，晚上一片漆黑")
+    first, second = await _tickets(chat)
+    assert first.status == "in_progress" and first.reopen_count == 1  # 不满意 stands
+    assert second.text == "龙泉小区5号楼的路灯坏了，晚上一片漆黑" and second.category == "road"
+    assert all("路灯" not in t for t in chat.texts(LONGQUAN_GROUP) if f"#{number}" in t)
+
+
+async def test_a_new_problem_instead_of_the_place_files_both(chat: Conversation) -> None:
+    await chat.says(ZHANG, "楼下垃圾三天没人收了")
+    assert chat.last(ZHANG.id).text.startswith("请告诉我具体位置")
+    await chat.says(ZHANG, "小区门口的路灯坏了好几天，晚上黑漆漆的")
+    assert chat.last(ZHANG.id).text.startswith("请告诉我具体位置")  # now of the light
+    await chat.says(ZHANG, "龙泉小区东门")
+    garbage, light = await _tickets(chat)
+    assert garbage.text == "楼下垃圾三天没人收了" and garbage.category == "sanitation"
+    assert not garbage.location_confirmed  # its place is for staff to confirm
+    assert light.text == "小区门口的路灯坏了好几天，晚上黑漆漆的" and light.category == "road"
+    async with chat.database.sessionmaker() as session:
+        zhang = await session.scalar(select(Person).where(Person.telegram_id == ZHANG.id))
+    assert zhang is not None and zhang.default_address == "龙泉小区东门"  # not the sentence
+
+
+async def test_an_answer_naming_a_thing_is_still_the_place(chat: Conversation) -> None:
+    await chat.says(ZHANG, "楼下垃圾三天没人收了")
+    await chat.says(ZHANG, "龙泉小区3号楼电梯口旁边")
+    [ticket] = await _tickets(chat)
+    assert ticket.location_text == "龙泉小区3号楼电梯口旁边"
+
+
+async def test_a_new_problem_instead_of_the_category_files_both(chat: Conversation) -> None:
+    await chat.says(ZHANG, "龙泉花园6栋有人在绿化带里种菜")
+    assert chat.last(ZHANG.id).text.startswith("为了转给对的人")
+    await chat.says(ZHANG, "龙泉小区5栋下水道堵了，污水漫出来了")
+    plot, drain = await _tickets(chat)
+    assert plot.text == "龙泉花园6栋有人在绿化带里种菜"
+    assert drain.text == "龙泉小区5栋下水道堵了，污水漫出来了" and drain.category == "road"
+
+
 async def test_cancel_withdraws_the_latest_new_ticket_after_confirming(
     chat: Conversation,
 ) -> None:
