@@ -2082,7 +2082,14 @@ class DuplicateFinder:
         # table does not know (腿脚不便 / 腿脚不好下不了楼)
         if named and _one_household(a, b) and 0 < score < THRESHOLD and _nothing_differs(a, b):
             return THRESHOLD
-        return score if named or _same_numbers(a, b) else score * 0.9
+        # Without a place both name, words shared count for less; not one fault both tell
+        # agreed (AGREED_FAULT and above, lifted over the words): the grid and the category
+        # already bound where, and the second resident often leaves the name out. Related
+        # faults (RELATED) are still lowered: not lowered, they merged two problems of one spot.
+        if named or _same_numbers(a, b) or score >= AGREED_FAULT > _content_similarity(
+                a.content_set, b.content_set) and (a.faults | a.implied) & (b.faults | b.implied):
+            return score
+        return score * 0.9
 
     def find(
         self,

@@ -1256,3 +1256,19 @@ def test_a_collection_point_holds_its_bins(
     finder: DuplicateFinder, a: tuple[str, str | None], b: tuple[str, str | None], same: bool
 ) -> None:
     assert (finder.similarity(a[0], a[1], b[0], b[1]) >= THRESHOLD) is same
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        # one fault both tell, the second resident leaving the estate's name out
+        (("枫叶苑停水了，也没通知", None), ("从早上八点开始就没水了，做饭洗衣都不行", None), True),
+        (("枫叶苑村东头有人烧垃圾，黑烟滚滚", None), ("村子东边那块地又在焚烧塑料，味道刺鼻", None), True),
+        # two faults are still two problems
+        (("枫叶苑停水了，也没通知", None), ("水龙头放出来的水是黄的", None), False),
+    ],
+)
+def test_one_fault_agreed_needs_no_name_both_give(
+    finder: DuplicateFinder, a: tuple[str, str | None], b: tuple[str, str | None], same: bool
+) -> None:
+    assert (finder.similarity(a[0], a[1], b[0], b[1]) >= THRESHOLD) is same
