@@ -3,11 +3,14 @@
 A wrong merge hides a problem, so staff can take it apart again:
 - `/unmerge 42` lists the residents who joined #42 by reporting "the same problem", numbered;
   `/unmerge 42 2` gives the second of them a ticket of their own for their own report;
-- `/unmerge 43`, for a ticket merged by hand (`/merge 43 42`), puts #43 back as it was.
+- `/unmerge 43`, for a ticket merged by hand (`/merge 43 42`), puts #43 back as it was;
+  `/unmerge 42` then names the tickets merged into #42 and how to undo each.
 Framework-free, like the rest of `handlers/`; the group may act only on its own tickets.
 """
 
 from __future__ import annotations
+
+from sqlalchemy import select
 
 from handlers import tickets
 from handlers.notify import local_time, mask_name, mask_personal
@@ -66,9 +69,28 @@ async def _restore(turn: Turn, ticket: Ticket) -> None:
                    f"不再并入 #{target.number}。", script="simplified")
 
 
+async def _merged_into(turn: Turn, ticket: Ticket) -> str:
+    """Tickets merged by hand into `ticket`, and how to undo that: staff who type /unmerge on
+    the ticket that others went into mean those merges."""
+    numbers = list((await turn.session.scalars(
+        select(Ticket.number).where(Ticket.duplicate_of == ticket.id,
+                                    Ticket.status == "duplicate").order_by(Ticket.number)
+    )).all())
+    if not numbers:
+        return ""
+    if len(numbers) == 1:
+        return (f"工单 #{numbers[0]} 已并入工单 #{ticket.number}；"
+                f"如要取消合并，发送 /unmerge {numbers[0]}。")
+    listed = "、".join(f"#{n}" for n in numbers)
+    return (f"工单 {listed} 已并入工单 #{ticket.number}；如要取消其中一件的合并，"
+            f"发送 /unmerge 加它的工单号，例如 /unmerge {numbers[0]}。")
+
+
 async def _list(turn: Turn, ticket: Ticket, joined: list[tickets.Follower]) -> None:
+    merged = await _merged_into(turn, ticket)
     if not joined:
-        await turn.say(f"工单 #{ticket.number} 没有因重复反映而并入的居民。", script="simplified")
+        await turn.say(merged or f"工单 #{ticket.number} 没有因重复反映而并入的居民。",
+                       script="simplified")
         return
     tz = str(turn.services.config.timezone)
     lines = [f"工单 #{ticket.number} 的同题关注居民："]
@@ -78,4 +100,6 @@ async def _list(turn: Turn, ticket: Ticket, joined: list[tickets.Follower]) -> N
                      f"{local_time(follower.joined_at, tz)}：{_e(mask_personal(said))}")
     lines.append(f"如不是同一问题，发送 /unmerge {ticket.number} 序号 拆成新工单，"
                  f"例如 /unmerge {ticket.number} 1")
+    if merged:
+        lines.append(merged)
     await turn.say("\n".join(lines), ticket_id=ticket.id, script="simplified")

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from handlers import resident, scheduler
 from storage.models import Attachment, Person, Ticket, TicketEvent, TicketReporter
 from tests.handlers.chat import Conversation
-from tests.handlers.conftest import LI, WANG, ZHANG, ZHAO
+from tests.handlers.conftest import CHEN, LI, WANG, ZHANG, ZHAO
 from tests.storage.builders import LONGQUAN_GROUP, STREET_GROUP, TUANJIE_GROUP
 
 SMELL = "龙泉小区垃圾分类点很臭，好几天没人管了"
@@ -225,6 +225,34 @@ async def test_a_merge_by_hand_is_undone_with_unmerge(chat: Conversation) -> Non
 
     await chat.says(WANG, f"/unmerge {lid.number}", chat_id=LONGQUAN_GROUP)
     assert "没有因重复反映而并入的居民" in chat.last(LONGQUAN_GROUP).text
+
+
+async def test_unmerge_on_the_ticket_merged_into_says_which_to_undo(
+    chat: Conversation,
+) -> None:
+    """Staff who type /unmerge on the ticket others went into mean those merges: it said
+    没有因重复反映而并入的居民 (found trying the console)."""
+    await chat.says(ZHANG, "龙泉小区3号楼门口的路灯坏了，晚上一片漆黑")
+    chat.later(hours=1)
+    await chat.says(LI, "龙泉小区3号楼门口的井盖松动了，车一过就响")
+    chat.later(hours=1)
+    await chat.says(ZHAO, "龙泉小区5号楼楼道灯不亮了")
+    lamp, lid, corridor = await _tickets(chat)
+    await chat.says(WANG, f"/merge {lid.number} {lamp.number}", chat_id=LONGQUAN_GROUP)
+    await chat.says(WANG, f"/unmerge {lamp.number}", chat_id=LONGQUAN_GROUP)
+    assert chat.last(LONGQUAN_GROUP).text == (
+        f"工单 #{lid.number} 已并入工单 #{lamp.number}；如要取消合并，发送 /unmerge {lid.number}。")
+    assert (await _tickets(chat))[1].status == "duplicate"  # told, nothing undone
+
+    await chat.says(WANG, f"/merge {corridor.number} {lamp.number}", chat_id=LONGQUAN_GROUP)
+    chat.later(hours=1)
+    await chat.says(CHEN, "龙泉小区3号楼门口那盏路灯也不亮")  # joins #lamp as a follower
+    await chat.says(WANG, f"/unmerge {lamp.number}", chat_id=LONGQUAN_GROUP)
+    listing = chat.last(LONGQUAN_GROUP).text
+    assert f"工单 #{lamp.number} 的同题关注居民" in listing and "1. 陳*" in listing
+    assert listing.endswith(
+        f"工单 #{lid.number}、#{corridor.number} 已并入工单 #{lamp.number}；如要取消其中一件的合并，"
+        f"发送 /unmerge 加它的工单号，例如 /unmerge {lid.number}。")
 
 
 async def test_a_follower_who_also_reported_stays_after_unmerge(chat: Conversation) -> None:
