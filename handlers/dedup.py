@@ -240,6 +240,11 @@ _NOT_SEEN = re.compile(
     r"人(?:也|都)?没(?:见着|看到|看见|见到)|(?:没|不)见(?:人影|着人)")
 # the smell of paint (喷漆味, 油漆味): a smell, not writing sprayed on a wall
 _PAINT_SMELL = re.compile(r"(?:喷油漆|喷漆|油漆)的?(?:味道|气味|味儿|味)")
+# no power, told by what it does: a whole place gone dark (这边突然全黑了, 整个院子都黑了), the
+# fridge thawing (冰箱里东西都要坏了)
+_POWER_OUT = re.compile(
+    r"(?<=这边|那边|小区|院子|整栋|一片|整个|楼里|家里)[^，。！？,.!?\s]{0,4}?(?:全|都)黑了"
+    r"|冰箱里?的?东西[都也]?(?:要|快|全)?坏了?")
 # bins nobody empties (垃圾桶好几天没倒了): not knocked over
 _NOT_EMPTIED = re.compile(r"(?<=[桶箱站点天])(?:都|也|还)?没(?:人)?倒(?=了|过|$|[，。！？,.!?\s])")
 # a thing falling off is told by what falls (往人行道上掉砖, 外墙掉块)
@@ -724,7 +729,7 @@ _CONCEPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("公示", "fault", ("不公示", "不公开", "不透明", "账目")),
     # locked (锁门, 挂把锁): one cannot get in
     ("锁", "fault", ("锁门", "上锁", "锁着门", "锁住了", "挂着锁", "大门紧锁", "锁了门",
-                    "锁起来")),
+                    "锁起来", "挂把锁", "挂把大锁", "挂了把锁", "挂着大锁", "一把大锁", "一把锁")),
     # no answer from someone (联系不上): he has not been seen either
     ("失联", "fault", ("联系不上", "联系不到", "失联", "电话没人接", "没人接电话", "不接电话")),
     ("没露面", "fault", ("没出门", "没见到", "几天没见", "没见", "没露面", "不见人", "没动静",
@@ -848,7 +853,9 @@ _TELLS_OF = {"污水": "下水道"}
 # Faults of anything (a smell, dirt): shared with a report naming no thing, they say nothing
 # of which thing (河 / 垃圾站 both stink)
 _ANY_SOURCE = frozenset({"臭", "脏"})
-_NOISY_VENUES = frozenset({"bar", "ktv"})  # venues whose complaint is their noise
+_NOISY_VENUES = frozenset({"bar", "ktv"})
+# venues that are the source a report names as its thing: a building site of works, a barbecue
+_SOURCE_VENUES = {"site": frozenset({"施工"}), "bbq": frozenset({"烧烤"})}  # venues whose complaint is their noise
 _NOISY = frozenset(name for name, kind, _ in _CONCEPTS if kind == "noise")
 # 电梯按钮 is the lift's button; 楼道墙上 is no wall of the stairwell's, only where it is
 _WIDE = frozenset({*_WIDER.values(), "按钮"} - {"墙"})
@@ -1286,7 +1293,9 @@ class _Profiler:
             text = _CHARGER.sub(lambda m: "充电桩" if m.group()[0] == "插" else "桩", text)
         text = _NOT_SEEN.sub("没露面", text)  # 敲门也没人开, 报纸没拿: not seen
         text = _PAINT_SMELL.sub("油漆臭味", text)  # 喷漆味: a smell, no graffiti
-        text = _NOT_EMPTIED.sub("没人清", text)  # 垃圾桶没倒: not emptied, not knocked over
+        text = _NOT_EMPTIED.sub("没人清", text)
+        if "灯" not in text:  # a place gone dark, no lamp named; the fridge thawing: no power
+            text = _POWER_OUT.sub("停电了", text)  # 垃圾桶没倒: not emptied, not knocked over
         # a barbecue: no word ending in 烧 (露天烧, burning in the open) may take its 烧
         text = text.replace("烧烤", " 烧烤")
         if "晃" in text:
@@ -1504,6 +1513,10 @@ class _Profiler:
         things -= {wide for thing in things for wide in _wider_ones(thing)}
         if not faults and things & _NOISY:
             faults.add("吵")
+        # a source that is a venue (施工 is a building site's, 烧烤 a barbecue's) names that
+        # venue, though the report does not (地铁站旁边施工 / 那个工地: one site)
+        landmarks |= {(family, "", "") for family, sources in _SOURCE_VENUES.items()
+                      if sources & things}
         implied = {_PRESENCE[thing] for thing in things if thing in _PRESENCE} | amounts
         if not things and not faults and any(lm[0] in _NOISY_VENUES for lm in landmarks):
             implied.add("吵")  # 那家清吧唱到凌晨: the bar is the noise
@@ -2021,7 +2034,7 @@ _VICTIM_BEFORE = re.compile(
     r"(?:我家|我的|我们|我|人家|别人家|别人|一辆|辆|台|的)*\s*$")
 _VICTIM_AFTER = re.compile(
     r"\s*(?:的人|的)?\s*(?:都|也|就|差点|又|一)?\s*"
-    r"(?:经过|路过|开过|骑过|过去|过来|颠|摔|绊|翻了|栽|"
+    r"(?:经过|路过|开过|骑过|过去|过来|颠|摔|绊|翻了|栽|进不去|进不来|出不去|过不去|"
     r"不敢开|不敢|没法开|开不了|都关着|关着|"
     r"上?(?:都是|全是|全都是)(?:油|灰|土|泥))")
 

@@ -1272,3 +1272,24 @@ def test_one_fault_agreed_needs_no_name_both_give(
     finder: DuplicateFinder, a: tuple[str, str | None], b: tuple[str, str | None], same: bool
 ) -> None:
     assert (finder.similarity(a[0], a[1], b[0], b[1]) >= THRESHOLD) is same
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        # a lock told by what hangs on the door
+        (("柏树街公厕大白天锁门", None), ("柏树街那个公共厕所门口挂着一把大锁", None), True),
+        # no power told by what it does: a place gone dark, the fridge thawing
+        (("柏树里整个小区停电了", None), ("柏树里这边突然全黑了，冰箱里东西都要坏了", None), True),
+        (("柏树里3栋楼道灯全黑了", None), ("柏树里3栋整栋停电了", None), False),
+        # works are a building site's, though the report names it by a station beside it
+        (("柏树路那个工地半夜还在打桩", None), ("柏树路地铁站旁边施工，半夜叮叮咣咣的", None), True),
+        (("柏树路那个工地半夜还在打桩", None), ("柏树路地铁站门口半夜有人放音乐", None), False),
+        # a vehicle that cannot get in is who suffers, not the one in the way
+        (("柏树巷口被一辆轿车堵死了", None), ("柏树巷口被车堵死了，三轮车都进不去", None), True),
+    ],
+)
+def test_a_lock_no_power_a_site_and_a_vehicle_kept_out(
+    finder: DuplicateFinder, a: tuple[str, str | None], b: tuple[str, str | None], same: bool
+) -> None:
+    assert (finder.similarity(a[0], a[1], b[0], b[1]) >= THRESHOLD) is same
