@@ -18,7 +18,7 @@ _COMMUNITY_SUFFIX = (
     "小区|花园|家园|新村|新城|公寓|社区|大院|宿舍|里弄|嘉园|雅苑|华庭|名苑|山庄|公馆|"
     "广场(?!舞)|大厦|苑|村"  # 跳广场舞 is square dancing, not a square
 )
-_ROAD_SUFFIX = "大道|大街|胡同|路|街|巷|弄"
+_ROAD_SUFFIX = "大道|大街|胡同|路(?![灯燈牙沿])|街|巷|弄"  # 路灯, 路牙子, 路沿石 are things
 _LANDMARK_PLACE = (
     "公交站|地铁站|菜市场|农贸市场|超市|学校|小学|中学|技校|幼儿园|医院|卫生院|公园|"
     "停车场|桥下|桥洞|菜场|商场|银行|派出所|体育馆|图书馆"
@@ -48,6 +48,8 @@ _LANDMARK = re.compile(
     rf"({_NAME}{{1,8}}?)((?:{_LANDMARK_PLACE})(?:{_LANDMARK_SIDE})?|(?:{_LANDMARK_SIDE}))"
 )
 
+_GATE = re.compile(r"(?:东|西|南|北)(?:大)?门(?:口)?|大门口|大门|后门|侧门|门口|路口|"
+                   r"(?:东|西|南|北)侧")
 # Suffix words that are only a place when a name stands before them.
 _MIN_NAME = {"community": 2, "road": 2, "landmark": 2}  # characters, before the suffix
 # Words that look like a place but are not one in residents' messages.
@@ -75,7 +77,12 @@ def _named(
         if whole in _NOT_PLACES or name + suffix in _NOT_PLACES:
             continue
         start = m.end() - len(whole)
-        found.append(Location(whole, kind, start, m.end()))
+        end = m.end()
+        if kind in ("community", "road"):  # 龙泉小区东门, 团结西路路口: which gate, which end
+            gate = _GATE.match(text, end)
+            if gate:
+                whole, end = whole + gate.group(), gate.end()
+        found.append(Location(whole, kind, start, end))
     return found
 
 

@@ -21,7 +21,7 @@ def place(text: str) -> str | None:
         ("我家住龙泉小区3栋2单元", "龙泉小区3栋2单元"),
         ("我住幸福花园5号楼，楼下太吵", "幸福花园5号楼"),
         ("楼下有人天天晚上跳广场舞，吵得不行", None),
-        ("万达广场门口的井盖坏了", "万达广场"),
+        ("万达广场门口的井盖坏了", "万达广场门口"),
     ],
 )
 def test_places_are_found_without_the_words_before_them(text, expected):
@@ -59,6 +59,20 @@ def test_the_spot_at_a_building_is_kept(text, expected):
     assert place(text) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("龙泉小区东门路灯坏了", "龙泉小区东门"),
+        ("团结西路路口路灯晚上不亮", "团结西路路口"),  # 路灯 is a lamp, not a road named 路口
+        ("团结路路牙子断了", "团结路"),
+        ("中山路上有个坑", "中山路"),
+        ("团结路东侧人行道塌了", "团结路东侧"),
+    ],
+)
+def test_the_gate_or_end_of_an_estate_or_road_is_kept(text, expected):
+    assert place(text) == expected
+
+
 def test_kinds_and_offsets():
     text = "龙泉小区3号楼"
     locations = find_locations(text)
@@ -72,5 +86,5 @@ def test_kinds_and_offsets():
 def test_a_place_named_again_is_described_once():
     text = "龙泉小区7栋楼电梯坏了,龙泉小区7栋楼没人管,龙泉小区7栋楼的人都很生气"
     assert place(text) == "龙泉小区7栋楼"
-    assert place("龙泉小区门口,龙泉小区7栋楼也一样") == "龙泉小区7栋楼"
+    assert place("龙泉小区门口,龙泉小区7栋楼也一样") == "龙泉小区门口 龙泉小区7栋楼"  # two spots
     assert place("龙泉小区7栋和阳光花园2栋") == "龙泉小区7栋 阳光花园2栋"
