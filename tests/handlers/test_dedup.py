@@ -1293,3 +1293,21 @@ def test_a_lock_no_power_a_site_and_a_vehicle_kept_out(
     finder: DuplicateFinder, a: tuple[str, str | None], b: tuple[str, str | None], same: bool
 ) -> None:
     assert (finder.similarity(a[0], a[1], b[0], b[1]) >= THRESHOLD) is same
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        (("樟树苑3栋1201天天晚上装修，电钻声吵死了", None), ("樟树苑三栋12楼那户晚上还在打墙", None), True),
+        (("樟树巷电线杆上贴满了小广告", None), ("樟树巷那几根电线杆子被人贴得乱七八糟", None), True),
+        (("樟树路公交站候车亭玻璃碎了", None), ("樟树路站台那个等车的棚子裂得厉害", None), True),
+        (("樟树苑4栋一楼卫生间往上冒脏水", None), ("樟树苑4号楼一楼住户家里反水，臭气熏天", None), True),
+        (("樟树街邮局门口地面冒水了", None), ("樟树街邮局前面有水往外涌", None), True),
+        # a wall knocked through is renovation, but no leak
+        (("樟树苑3栋1201天天晚上装修，电钻声吵死了", None), ("樟树苑三栋12楼那户卫生间漏水", None), False),
+    ],
+)
+def test_more_words_residents_use(
+    finder: DuplicateFinder, a: tuple[str, str | None], b: tuple[str, str | None], same: bool
+) -> None:
+    assert (finder.similarity(a[0], a[1], b[0], b[1]) >= THRESHOLD) is same
