@@ -516,8 +516,34 @@ async def _merge(turn: Turn, args: str) -> None:
         await turn.say("用法：/merge 43 42（把 #43 并入 #42）", script="simplified")
         return
     source, target = int(parts[0]), int(parts[1])
-    await _merge_into(turn, source, target)
+    ticket = await _ticket_here(turn, source)
+    into = await _ticket_here(turn, target)
+    if source != target and ticket.category != into.category:
+        await _confirm_merge(turn, ticket, into)
+        return
+    await tickets.mark_duplicate(turn.session, source, of=target, now=turn.now,
+                                 actor=turn.person, rules=turn.services.config.rules)
     await turn.say(f"已将工单 #{source} 并入 #{target}。", script="simplified")
+
+
+async def _confirm_merge(turn: Turn, ticket: Ticket, into: Ticket) -> None:
+    """Two categories are most likely a mistyped number: a merge tells the residents at once,
+    so staff confirm it with the hint's 并入 button (`_merge_hinted`), which then merges it
+    with the same checks and takes the button off this message."""
+    tickets.check(ticket, "mark_duplicate")
+    _check_merge_target(ticket, into)
+    await turn.say(
+        f"工单 #{ticket.number}（{category_label(ticket.category)}）与工单 #{into.number}"
+        f"（{category_label(into.category)}）类别不同，确定是同一问题吗？"
+        f"确认请点下方按钮，否则不用理会。",
+        keyboard=inline([(f"确认并入 #{into.number}", f"mg:{ticket.number}:{into.number}")]),
+        ticket_id=ticket.id, purpose="hint", script="simplified")
+
+
+def _check_merge_target(ticket: Ticket, into: Ticket) -> None:
+    if into.status not in OPEN_STATUSES:
+        raise tickets.TicketError(f"工单 #{into.number} {STATUS_LABELS[into.status]}，不能再并入；"
+                                  f"请直接处理工单 #{ticket.number}")
 
 
 async def _merge_hinted(turn: Turn, ticket: Ticket, target: int | None) -> Handled:
@@ -527,9 +553,7 @@ async def _merge_hinted(turn: Turn, ticket: Ticket, target: int | None) -> Handl
     if target is None:
         return Handled(EXPIRED)
     into = await _ticket_here(turn, target)
-    if into.status not in OPEN_STATUSES:
-        raise tickets.TicketError(f"工单 #{target} {STATUS_LABELS[into.status]}，不能再并入；"
-                                  f"请直接处理工单 #{ticket.number}")
+    _check_merge_target(ticket, into)
     await tickets.mark_duplicate(turn.session, ticket.number, of=target, now=turn.now,
                                  actor=turn.person, rules=turn.services.config.rules)
     await outbox.enqueue(
@@ -537,14 +561,6 @@ async def _merge_hinted(turn: Turn, ticket: Ticket, target: int | None) -> Handl
         payload={"text": f"工单 #{ticket.number} 已并入工单 #{target}。", "parse_mode": "HTML"},
         ticket_id=ticket.id, edit_purpose="hint", now=turn.now)
     return Handled(f"已将 #{ticket.number} 并入 #{target}")
-
-
-async def _merge_into(turn: Turn, source: int, target: int) -> None:
-    """Both tickets must be this group's (/merge and the hint's button)."""
-    await _ticket_here(turn, source)
-    await _ticket_here(turn, target)
-    await tickets.mark_duplicate(turn.session, source, of=target, now=turn.now,
-                                 actor=turn.person, rules=turn.services.config.rules)
 
 
 async def _stats(turn: Turn, args: str) -> None:

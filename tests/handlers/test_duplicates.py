@@ -245,6 +245,8 @@ async def test_unmerge_on_the_ticket_merged_into_says_which_to_undo(
     assert (await _tickets(chat))[1].status == "duplicate"  # told, nothing undone
 
     await chat.says(WANG, f"/merge {corridor.number} {lamp.number}", chat_id=LONGQUAN_GROUP)
+    await chat.presses(WANG, chat.last(LONGQUAN_GROUP).button(f"确认并入 #{lamp.number}"),
+                       chat_id=LONGQUAN_GROUP)  # a corridor light is 物业管理, not 道路
     chat.later(hours=1)
     await chat.says(CHEN, "龙泉小区3号楼门口那盏路灯也不亮")  # joins #lamp as a follower
     await chat.says(WANG, f"/unmerge {lamp.number}", chat_id=LONGQUAN_GROUP)
@@ -444,6 +446,8 @@ async def test_a_ticket_merged_by_staff_frees_its_place_in_the_hour(chat: Conver
     await _five_problems(chat)
     garbage, tree, *_ = await _tickets(chat)
     await chat.says(WANG, f"/merge {tree.number} {garbage.number}", chat_id=LONGQUAN_GROUP)
+    await chat.presses(WANG, chat.last(LONGQUAN_GROUP).button(f"确认并入 #{garbage.number}"),
+                       chat_id=LONGQUAN_GROUP)  # two categories: staff confirm
     await chat.says(ZHANG, SIXTH)  # one of the five was no problem of its own
     assert len(await _tickets(chat)) == 6
 

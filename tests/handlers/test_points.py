@@ -112,6 +112,8 @@ async def test_only_the_first_reporter_of_a_duplicate_earns(chat: Conversation) 
     first = await report(chat, LIU, "龙泉小区3号楼门口垃圾堆成山")
     second = await report(chat, MA, "龙泉花园东门的井盖松了")
     await chat.says(WANG, f"/merge {second} {first}", chat_id=LONGQUAN_GROUP)
+    await chat.presses(WANG, chat.last(LONGQUAN_GROUP).button(f"确认并入 #{first}"),
+                       chat_id=LONGQUAN_GROUP)  # two categories: staff confirm
 
     await chat.says(WANG, f"/done {first} 已清理", chat_id=LONGQUAN_GROUP)
 

@@ -363,10 +363,45 @@ async def test_recat_is_stored_as_a_correction_and_edits_the_card(chat: Conversa
 
 async def test_merge_by_hand(chat: Conversation) -> None:
     first = await report(chat)
-    second = await report(chat, LI, "龙泉花园路面塌了一个坑")
+    second = await report(chat, LI, "龙泉花园3号楼门口的垃圾还是没人收")
     await chat.says(WANG, f"/merge {second} {first}", chat_id=LONGQUAN_GROUP)
+    assert chat.last(LONGQUAN_GROUP).text == f"已将工单 #{second} 并入 #{first}。"
     assert (await ticket(chat, second)).status == "duplicate"
     assert "+1 位居民同样反映（共 2 人）" in chat.card(LONGQUAN_GROUP, first).text
+
+
+async def test_merging_two_categories_is_confirmed_first(chat: Conversation) -> None:
+    """A street light merged into a lift, most likely a mistyped number, went through at once
+    and told the resident (found trying the console)."""
+    first = await report(chat, ZHANG, "龙泉小区6号楼电梯坏了")
+    second = await report(chat, LI, "龙泉花园3号楼门口的路灯坏了，晚上一片漆黑")
+    heard = len(chat.to(LI.id))
+    await chat.says(WANG, f"/merge {second} {first}", chat_id=LONGQUAN_GROUP)
+    asked = chat.last(LONGQUAN_GROUP)
+    assert asked.text.startswith(
+        f"工单 #{second}（道路与市政设施）与工单 #{first}（电梯）类别不同，确定是同一问题吗？")
+    assert asked.buttons == [(f"确认并入 #{first}", f"mg:{second}:{first}")]
+    assert (await ticket(chat, second)).status == "new" and len(chat.to(LI.id)) == heard
+
+    handled = await chat.presses(WANG, asked.button(f"确认并入 #{first}"),
+                                 chat_id=LONGQUAN_GROUP)
+    assert handled.callback_answer == f"已将 #{second} 并入 #{first}"
+    assert (await ticket(chat, second)).status == "duplicate"
+    [edited] = [s for s in chat.to(LONGQUAN_GROUP)
+                if s.method == "editMessageText" and s.message_id == asked.message_id]
+    assert edited.text == f"工单 #{second} 已并入工单 #{first}。" and edited.buttons == []
+
+
+async def test_a_merge_that_cannot_be_done_is_refused_before_asking(
+    chat: Conversation,
+) -> None:
+    first = await report(chat, ZHANG, "龙泉小区6号楼电梯坏了")
+    second = await report(chat, LI, "龙泉花园3号楼门口的路灯坏了，晚上一片漆黑")
+    await chat.says(WANG, f"/done {first} 已修好", chat_id=LONGQUAN_GROUP)
+    await chat.says(WANG, f"/merge {second} {first}", chat_id=LONGQUAN_GROUP)
+    assert chat.last(LONGQUAN_GROUP).text == (
+        f"工单 #{first} 已办结，不能再并入；请直接处理工单 #{second}")
+    assert chat.last(LONGQUAN_GROUP).buttons == []
 
 
 async def test_stats_in_the_group(chat: Conversation) -> None:
