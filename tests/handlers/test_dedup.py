@@ -1311,3 +1311,19 @@ def test_more_words_residents_use(
     finder: DuplicateFinder, a: tuple[str, str | None], b: tuple[str, str | None], same: bool
 ) -> None:
     assert (finder.similarity(a[0], a[1], b[0], b[1]) >= THRESHOLD) is same
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        # a leak between two flats: one names both, the other its own and 楼下 without a number
+        (("我家是松林苑5幢301，楼上401卫生间漏水到我家", None),
+         ("5幢401家里卫生间漏水渗到楼下，楼下邻居来找过好几次了", None), True),
+        (("我家是松林苑5幢301，楼上401卫生间漏水到我家", None),
+         ("5幢501家里卫生间漏水渗到楼下，楼下邻居来找过好几次了", None), False),
+    ],
+)
+def test_a_leak_told_from_each_flat(
+    finder: DuplicateFinder, a: tuple[str, str | None], b: tuple[str, str | None], same: bool
+) -> None:
+    assert (finder.similarity(a[0], a[1], b[0], b[1]) >= THRESHOLD) is same
