@@ -293,7 +293,9 @@ def followed_notice(number: int, status: str, *, already: bool = False) -> str:
     label = STATUS_LABELS.get(status, status)
     if already:
         return f"您已反映过该问题（工单 #{number}，{label}），进展会同步通知您。"
-    return f"该问题已有工单 #{number} 正在处理（{label}），已为您关注，进展会同步通知您。"
+    # 正在处理 only once staff took it: before that it contradicts 待受理.
+    handling = " 正在处理" if status in ("claimed", "in_progress") else ""
+    return f"该问题已有工单 #{number}{handling}（{label}），已为您关注，进展会同步通知您。"
 
 
 def reopened_group_note(number: int, note: str | None) -> str:

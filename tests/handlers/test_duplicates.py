@@ -53,7 +53,7 @@ async def test_the_same_problem_in_other_words_joins_the_first_ticket(
     first = await _two_report_one_smell(chat)
     assert len(await _tickets(chat)) == 1
     assert chat.last(LI.id).text == (
-        f"该问题已有工单 #{first.number} 正在处理（待受理），已为您关注，进展会同步通知您。")
+        f"该问题已有工单 #{first.number}（待受理），已为您关注，进展会同步通知您。")  # not 正在处理
     card = chat.card(LONGQUAN_GROUP, first.number)
     assert "+1 位居民同样反映（共 2 人）" in card.text
     async with chat.database.sessionmaker() as session:
@@ -80,7 +80,8 @@ async def test_a_third_resident_makes_three(chat: Conversation) -> None:
     await chat.says(WANG, f"/claim {first.number}", chat_id=LONGQUAN_GROUP)
     chat.later(hours=1)
     await chat.says(ZHAO, "龙泉小区的垃圾点臭气熏天，路过都要捂鼻子")
-    assert chat.last(ZHAO.id).text.startswith(f"该问题已有工单 #{first.number} 正在处理（已接单）")
+    assert chat.last(ZHAO.id).text == (
+        f"该问题已有工单 #{first.number} 正在处理（已接单），已为您关注，进展会同步通知您。")
     assert "+2 位居民同样反映（共 3 人）" in chat.card(LONGQUAN_GROUP, first.number).text
 
 
