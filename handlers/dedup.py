@@ -893,6 +893,10 @@ _THING_WORD = re.compile("|".join(sorted(
     (re.escape(w) for w, names in _CONCEPT_OF.items()
      if any(kind in ("thing", "noise", "pest") for _, kind in names)), key=len, reverse=True)))
 _GENERIC_PLACE = re.compile(r"(?:小区|社区)$")
+# The gate or end of a place kept in its name (紫荆花园北门, 龙泉小区东门口): the side is read as a
+# mark, so the name is the place's (北门 / 北大门 are one gate of one estate, not two estates)
+_PLACE_GATE = re.compile(r"(?<=..)(?:(?:东北|东南|西北|西南|[东西南北前后正侧])?(?:大门口|大门|门口|门)"
+                         r"|(?:东北|东南|西北|西南|[东西南北])(?:侧|边|头|段|口))$")
 # A thing's name with 的 put in it (充电的插座, 公交站的棚): read as the name
 _OF_THING = _longest_first(
     f"{w[:i]}的{w[i:]}" for w, names in _CONCEPT_OF.items()
@@ -1394,7 +1398,7 @@ class _Profiler:
             for loc in body_locations if part is body else find_locations(part):
                 if loc.kind in ("community", "road"):
                     name = re.sub(rf"(?:{_NUM})(?:号|期)$", "", loc.text)
-                    name = _GENERIC_PLACE.sub("", name)
+                    name = _GENERIC_PLACE.sub("", _PLACE_GATE.sub("", name))
                     if re.match(r"(?:小区|社区)", name):
                         continue  # 小区广场 is the estate's plaza: no name
                     name = re.sub(r"^[与及跟]", "", name)
