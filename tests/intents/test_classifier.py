@@ -63,6 +63,8 @@ def test_homophone_typo_still_finds_the_category(classifier):
         ("我之前反映的问题有进展了吗", "status_query"),
         # names a category, but asks about an earlier report
         ("上个月报的路灯到底修了没有", "status_query"),
+        ("楼下那个井盖修好了没", "status_query"),
+        ("我报的井盖怎么样了", "status_query"),
     ],
 )
 def test_other_intents(classifier, text, intent):
@@ -70,6 +72,14 @@ def test_other_intents(classifier, text, intent):
     assert result.intent == intent, result.matches
     assert result.category is None
     assert not result.urgent
+
+
+@pytest.mark.parametrize(
+    ("text", "category"), [("井盖修好了没几天又松了", "road"), ("水管修好了没多久又漏水了", "utilities")])
+def test_fixed_and_broken_again_is_a_report(classifier, text, category):
+    """Not a question (修好了没) nor thanks (修好了)."""
+    result = classifier.classify(text)
+    assert (result.intent, result.category) == ("report", category), result.matches
 
 
 def test_a_greeting_in_front_of_a_report_is_a_report(classifier):
