@@ -31,6 +31,7 @@ from intents.model import CATEGORIES, Classification
 from storage import core
 from storage.models import (
     OPEN_STATUSES,
+    RATING_LABELS,
     STATUS_LABELS,
     Attachment,
     HeldReport,
@@ -260,6 +261,8 @@ async def _on_text(turn: Turn, text: str) -> None:
         combined = f"{draft['text']}\n{text}".strip()[:MAX_TEXT]
         draft.update(_report_fields(classifier.classify(combined), combined))
         await _advance(turn, draft)
+        return
+    if await _typed_rating(turn, result.normalized):
         return
     if result.intent == "unknown":
         await turn.say(NOTHING_TO_READ)
@@ -626,6 +629,45 @@ async def _suggest_merge(turn: Turn, ticket: Ticket, like: Candidate) -> None:
             script="simplified")
 
 
+async def _ask_what_is_wrong(turn: Turn, ticket: Ticket) -> None:
+    """不满意: the next words are what is still wrong (RATING_NOTE), or a button reopens as is."""
+    number = ticket.number
+    turn.state.name = RATING_NOTE
+    turn.state.data["draft"] = {"at": turn.now.isoformat()}
+    turn.state.data["ticket"] = number
+    await turn.say(f"很抱歉没能让您满意。请简单说说工单 #{number} 哪里还没解决，"
+                   "我们会重新处理。",
+                   keyboard=inline([("不说了，直接重新处理", f"rn:{number}")]),
+                   ticket_id=ticket.id)
+
+
+_TYPED_RATINGS = {"满意": 3, "很满意": 3, "非常满意": 3, "挺满意": 3, "基本满意": 2, "还行": 2,
+                  "还可以": 2, "一般": 2, "不满意": 1, "很不满意": 1, "非常不满意": 1}
+_RATING_WORDS = re.compile(r"^\s*(?P<word>(?:很|非常|挺)?(?:不)?满意|基本满意|还行|还可以|一般)"
+                           r"(?:了|的|吧)?\s*[。！!，,~～.]*\s*$")
+
+
+async def _typed_rating(turn: Turn, normalized: str) -> bool:
+    """满意 / 基本满意 / 不满意 typed instead of pressed: the newest ticket of the resident's
+    that waits for a rating is rated as the button would."""
+    said = _RATING_WORDS.match(normalized)
+    if said is None or said.group("word") not in _TYPED_RATINGS:
+        return False
+    mine = await tickets.tickets_of(turn.session, turn.person, limit=5)
+    waiting = next((t for t in mine if t.status == "resolved"), None)
+    if waiting is None or waiting.number is None:
+        return False
+    score = _TYPED_RATINGS[said.group("word")]
+    if score == 1:
+        await _ask_what_is_wrong(turn, waiting)
+        return True
+    await tickets.rate(turn.session, waiting.number, actor=turn.person, score=score,
+                       now=turn.now, rules=turn.services.config.rules)
+    await turn.say(f"感谢您的评价！工单 #{waiting.number}：{RATING_LABELS[score]}。",
+                   ticket_id=waiting.id)
+    return True
+
+
 def _forget_draft(turn: Turn) -> None:
     turn.state.name = IDLE
     turn.state.data.pop("draft", None)
@@ -972,13 +1014,7 @@ async def _press(turn: Turn, press: Callback) -> Handled:
             if ticket.status != "resolved":
                 return Handled(f"工单 #{number} {STATUS_LABELS[ticket.status]}，无需评价",
                                callback_alert=True)
-            turn.state.name = RATING_NOTE
-            turn.state.data["draft"] = {"at": turn.now.isoformat()}
-            turn.state.data["ticket"] = number
-            await turn.say(f"很抱歉没能让您满意。请简单说说工单 #{number} 哪里还没解决，"
-                           "我们会重新处理。",
-                           keyboard=inline([("不说了，直接重新处理", f"rn:{number}")]),
-                           ticket_id=ticket.id)
+            await _ask_what_is_wrong(turn, ticket)
             return Handled()
         await tickets.rate(turn.session, number, actor=turn.person, score=score, now=turn.now,
                            rules=turn.services.config.rules)

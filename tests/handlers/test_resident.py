@@ -195,6 +195,28 @@ async def test_staff_progress_reaches_the_resident_and_rating_closes(chat: Conve
     assert retired.message_id == resolved.message_id and retired.buttons == []
 
 
+async def test_a_rating_typed_instead_of_pressed_is_taken(chat: Conversation) -> None:
+    await chat.says(CHEN, "龍泉小區3號樓門口的垃圾三天沒人清運了")
+    number = (await _tickets(chat))[0].number or 0
+    await chat.says(WANG, f"/done {number} 已清理", chat_id=LONGQUAN_GROUP)
+    await chat.says(CHEN, "滿意！")
+    [ticket] = await _tickets(chat)
+    assert ticket.status == "closed" and ticket.rating == 3
+    assert chat.last(CHEN.id).text == f"感謝您的評價！工單 #{number}：滿意。"
+    await chat.says(CHEN, "满意")  # nothing waits for a rating now: no second rating
+    assert (await _tickets(chat))[0].rating == 3
+
+
+async def test_not_satisfied_typed_asks_why(chat: Conversation) -> None:
+    await chat.says(ZHANG, "龙泉小区3号楼门口的垃圾三天没人清运了")
+    number = (await _tickets(chat))[0].number or 0
+    await chat.says(WANG, f"/done {number} 已清理", chat_id=LONGQUAN_GROUP)
+    await chat.says(ZHANG, "不满意")
+    assert "哪里还没解决" in chat.last(ZHANG.id).text
+    await chat.says(ZHANG, "只清了一半")
+    assert (await _tickets(chat))[0].status == "in_progress"
+
+
 async def test_not_satisfied_asks_why_and_reopens(chat: Conversation) -> None:
     await chat.says(ZHANG, "龙泉小区3号楼门口的垃圾三天没人清运了")
     number = (await _tickets(chat))[0].number or 0
@@ -380,7 +402,7 @@ async def test_the_same_problem_twice_joins_the_first_ticket(chat: Conversation)
     await chat.says(LI, "龙泉小区3号楼门口那盏路灯不亮了")
     assert len(await _tickets(chat)) == 1
     told = chat.last(LI.id).text
-    assert f"该问题已有工单 #{first.number} 正在处理" in told
+    assert f"该问题已有工单 #{first.number}（待受理）" in told
     assert "共 2 人" in chat.card(LONGQUAN_GROUP, first.number or 0).text
     await chat.says(WANG, f"/claim {first.number}", chat_id=LONGQUAN_GROUP)
     assert "已有工作人员接单" in chat.last(LI.id).text  # followers hear every update
