@@ -42,7 +42,8 @@ EXPIRED = "该按钮已失效"
 # History entries that are not status changes, as /t shows them.
 EVENT_LABELS = {
     "staff_reply": "工作人员回复", "resident_info": "居民补充", "recategorised": "更正类别",
-    "merged": "并入工单", "followed": "居民关注", "reminded": "超时未接单提醒",
+    "merged": "并入工单", "followed": "居民关注", "unfollowed": "居民撤回关注",
+    "reminded": "超时未接单提醒",
     "escalated": "街道吹哨", "notify_failed": "消息未送达",
 }
 ONLY_ADMINS = "抱歉，只有管理员可以绑定网格群。"

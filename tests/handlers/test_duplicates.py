@@ -110,6 +110,8 @@ async def test_withdrawing_a_ticket_others_follow_only_stops_following_it(
     assert len(chat.texts(LI.id)) == heard_by_li  # LI is told nothing was withdrawn
     assert await _following(chat, ticket) == {LI.id}
     assert "同样反映" not in chat.card(LONGQUAN_GROUP, first.number).text
+    await chat.says(WANG, f"/t {first.number}", chat_id=LONGQUAN_GROUP)
+    assert "居民撤回关注" in chat.last(LONGQUAN_GROUP).text  # staff see it in the history
     await chat.says(WANG, f"/claim {first.number}", chat_id=LONGQUAN_GROUP)
     assert "已有工作人员接单" in chat.last(LI.id).text
     assert all("已有工作人员接单" not in t for t in chat.texts(ZHANG.id))
