@@ -795,8 +795,10 @@ async def _list_tickets(turn: Turn, *, about: str | None = None) -> None:
     """The resident's recent tickets; asked about one kind of problem (我上周报的路灯修了吗),
     that ticket in full when there is one, else the list with a word that none matched."""
     mine = await tickets.tickets_of(turn.session, turn.person, limit=10)
+    held = await _held_lines(turn)
     if not mine:
-        await turn.say("您还没有反映过问题。直接描述问题和位置，我来帮您建工单。")
+        await turn.say("\n".join(held) if held else
+                       "您还没有反映过问题。直接描述问题和位置，我来帮您建工单。")
         return
     lines = ["您最近的工单："]
     if about in CATEGORIES:
@@ -818,7 +820,23 @@ async def _list_tickets(turn: Turn, *, about: str | None = None) -> None:
         if note:
             lines.append(f"  最新进展：{_e(note)}")
     lines.append("查看详情请发送 /my 工单号，例如 /my " + str(mine[0].number))
-    await turn.say("\n".join(lines))
+    await turn.say("\n".join(lines + held))
+
+
+async def _held_lines(turn: Turn) -> list[str]:
+    """Reports kept past the hourly limit (`_hold`): not tickets yet, but the resident's."""
+    rows = (await turn.session.execute(
+        select(HeldReport.draft, HeldReport.due_at).where(HeldReport.person_id == turn.person.id)
+        .order_by(HeldReport.due_at, HeldReport.id))).all()
+    if not rows:
+        return []
+    tz = turn.services.config.rules.timezone
+    lines = ["已保存、待自动提交的反映："]
+    for draft, due in rows:
+        words = str(draft.get("text") or "")
+        words = words if len(words) <= HELD_QUOTE else words[:HELD_QUOTE] + "…"
+        lines.append(f"· {_e(words)}（{local_time(due, tz)[-5:]} 左右提交）")
+    return lines
 
 
 # The latest note of each of the listed tickets, in one statement, built once.

@@ -415,6 +415,9 @@ async def test_a_sixth_new_problem_in_an_hour_is_kept_and_opened_when_the_hour_a
     await scheduler.tick(chat.services)
     await chat.deliver()
     assert len(await _tickets(chat)) == 5  # not yet: the hour is not over
+    await chat.says(ZHANG, "/my")
+    assert chat.last(ZHANG.id).text.endswith(
+        f"已保存、待自动提交的反映：\n· {SIXTH}（{due:%H:%M} 左右提交）")
     chat.now = first + timedelta(hours=1, minutes=1)
     await scheduler.tick(chat.services)
     await chat.deliver()
