@@ -490,6 +490,13 @@ async def test_other_problems_in_one_message_are_named_back(chat: Conversation) 
     assert CATEGORIES[ticket.category] not in note.split("您还提到了")[1]
 
 
+async def test_saying_how_dangerous_one_problem_is_names_no_other(chat: Conversation) -> None:
+    await chat.says(CHEN, "龍泉小區3棟門口的井蓋不見了，很危險")
+    [ticket] = await _tickets(chat)
+    assert ticket.category == "road"
+    assert all("您還提到了" not in t for t in chat.texts(CHEN.id))
+
+
 async def test_asking_about_one_kind_of_problem_shows_that_ticket(chat: Conversation) -> None:
     await chat.says(ZHANG, "龙泉小区3号楼门口的垃圾三天没人清运了")
     chat.later(hours=1)
