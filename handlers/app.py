@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -23,7 +23,7 @@ from handlers.dedup import DuplicateFinder
 from handlers.events import Incoming
 from handlers.people import person_for
 from handlers.rules import DEFAULT_POINTS, PointsRules
-from handlers.texts import escape
+from handlers.texts import escape, localize
 from handlers.tickets import DEFAULT_RULES, TicketError, TicketRules
 from handlers.turn import Turn
 from intents import Classifier
@@ -138,8 +138,8 @@ async def handle(event: Incoming, services: Services) -> Handled:
                     return Handled()
                 before = conversation.snapshot(turn.state)
                 try:
-                    handled = await (resident.on_private if event.is_private
-                                     else staff.on_group)(turn)
+                    handled = _in_script(await (resident.on_private if event.is_private
+                                                else staff.on_group)(turn), turn)
                 except TicketError as refusal:
                     refused = (refusal, before, turn.state)
                     raise
@@ -182,8 +182,8 @@ async def handle_many(events: Sequence[Incoming], services: Services) -> list[Ha
                     results.append(Handled())
                     continue
                 before = conversation.snapshot(turn.state)
-                results.append(await (resident.on_private if event.is_private
-                                      else staff.on_group)(turn))
+                results.append(_in_script(await (resident.on_private if event.is_private
+                                                 else staff.on_group)(turn), turn))
                 await _save_state(turn, before)
     except Exception as exc:  # noqa: BLE001 - every one of them is handled again, alone
         if _database_away(exc):
@@ -193,6 +193,14 @@ async def handle_many(events: Sequence[Incoming], services: Services) -> list[Ha
         return None
     services.wake_outbox()
     return results
+
+
+def _in_script(handled: Handled, turn: Turn) -> Handled:
+    """A button's answer in a private chat is in the resident's script, as every message is."""
+    if handled.callback_answer and turn.event.is_private and turn.person.script != "simplified":
+        return replace(handled, callback_answer=localize(handled.callback_answer,
+                                                         turn.person.script))
+    return handled
 
 
 async def _turn(session: AsyncSession, event: Incoming, services: Services,

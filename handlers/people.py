@@ -20,6 +20,16 @@ _INSERT = insert(_people).returning(*_people.columns)
 _COLUMNS = _people.columns.keys()
 
 
+_TRADITIONAL_LOCALES = ("zh-hant", "zh-tw", "zh-hk", "zh-mo")
+
+
+def first_script(language_code: str | None) -> str:
+    """Before a resident has written anything the bot can read a script from, their
+    Telegram language (zh-hant, zh-tw, zh-hk) says which to greet them in."""
+    code = (language_code or "").lower().replace("_", "-")
+    return "traditional" if code.startswith(_TRADITIONAL_LOCALES) else "simplified"
+
+
 async def person_for(
     session: AsyncSession, sender: events.Person, now: datetime, *, admin_ids: frozenset[int]
 ) -> Person:
@@ -34,7 +44,7 @@ async def person_for(
         role = "admin" if sender.id in admin_ids else "resident"
         found = (await core.execute(session, _INSERT, {
             "telegram_id": sender.id, "display_name": name, "role": role,
-            "script": "simplified", "volunteer": False, "created_at": now,
+            "script": first_script(sender.language_code), "volunteer": False, "created_at": now,
         })).first()
         assert found is not None
         return core.loaded(session, Person, _COLUMNS, found)

@@ -6,7 +6,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
+from handlers.events import Person as EventPerson
 from handlers.resident import MAX_HELD
+from handlers.texts import localize
 from intents.model import CATEGORIES
 from storage.models import Attachment, Grid, Person, Ticket, TicketEvent
 from tests.handlers.chat import Conversation
@@ -281,6 +283,24 @@ async def test_an_answer_naming_a_thing_is_still_the_place(chat: Conversation) -
     await chat.says(ZHANG, "龙泉小区3号楼电梯口旁边")
     [ticket] = await _tickets(chat)
     assert ticket.location_text == "龙泉小区3号楼电梯口旁边"
+
+
+async def test_a_taiwan_or_hong_kong_telegram_is_greeted_in_traditional(
+    chat: Conversation,
+) -> None:
+    lin = EventPerson(44, "林小姐", language_code="zh-TW")
+    await chat.says(lin, "你好")  # reads the same in both scripts
+    assert "請問遇到了什麼問題" in chat.last(lin.id).text
+    await chat.says(ZHANG, "你好")  # no language given: Simplified, as before
+    assert localize(chat.last(ZHANG.id).text, "simplified") == chat.last(ZHANG.id).text
+
+
+async def test_a_button_answer_is_in_the_residents_script(chat: Conversation) -> None:
+    await chat.says(CHEN, "龍泉花園6棟有人在綠化帶裡種菜")
+    question = chat.last(CHEN.id)
+    label, data = question.buttons[0]
+    handled = await chat.presses(CHEN, data)
+    assert handled.callback_answer == f"已選擇：{label}"
 
 
 async def test_a_new_problem_instead_of_the_category_files_both(chat: Conversation) -> None:

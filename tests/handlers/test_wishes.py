@@ -61,7 +61,7 @@ async def test_a_wish_from_posting_to_confirmation(chat: Conversation) -> None:
     won = await chat.presses(LIU, offer_liu.button("认领"))
     lost = await chat.presses(CHEN, offer_chen.button("認領"))  # in her script
     assert won.callback_answer == "认领成功：心愿 #1"
-    assert lost.callback_alert and "已被其他志愿者认领" in (lost.callback_answer or "")
+    assert lost.callback_alert and "已被其他志願者認領" in (lost.callback_answer or "")  # hers
     assert (await _wish(chat)).status == "claimed"
     assert "您的心愿 #1 已由志愿者 刘** 认领" in chat.last(ZHANG.id).text
     assert chat.last(LONGQUAN_GROUP).text == "心愿 #1 已由 刘** 认领。"
