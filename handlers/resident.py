@@ -497,6 +497,13 @@ async def _open(turn: Turn, draft: dict[str, Any], *, held: bool = False) -> Non
         location_confirmed=way.confirmed and grid is not None, photos=draft["photos"],
         script=person.script, rules=rules, source=source,
     )
+    if source == "resident" and not draft["urgent"]:
+        if way.source == "remembered" and not draft["location"] and remembered:
+            await turn.say(f"工单 #{ticket.number} 的地点按您的常用地址记为：{_e(remembered)}。"
+                           "如不对，请直接回复这条消息告诉我们具体位置。", ticket_id=ticket.id)
+        elif location_text is None:
+            await turn.say(f"工单 #{ticket.number} 还没有具体位置，网格员会与您确认；"
+                           "也可以直接回复这条消息补充位置。", ticket_id=ticket.id)
     if nearest is not None and nearest[1] >= SUGGEST:
         await _suggest_merge(turn, ticket, nearest[0])
     if category == "suggestion" and source == "resident":

@@ -345,6 +345,22 @@ async def test_replying_to_a_ticket_message_adds_information(chat: Conversation)
     assert len(await _tickets(chat)) == 1
 
 
+async def test_a_place_taken_from_the_home_address_is_told_and_can_be_corrected(
+    chat: Conversation,
+) -> None:
+    await chat.says(ZHANG, "楼下垃圾三天没人收了")
+    await chat.says(ZHANG, "龙泉小区3号楼")  # remembered as the home address
+    chat.later(hours=2)
+    await chat.says(ZHANG, "半夜工地还在施工，吵得睡不着")
+    noise = (await _tickets(chat))[-1]
+    told = chat.last(ZHANG.id)
+    assert told.text == (f"工单 #{noise.number} 的地点按您的常用地址记为：龙泉小区3号楼。"
+                         "如不对，请直接回复这条消息告诉我们具体位置。")
+    await chat.says(ZHANG, "不是家里，是龙泉小区北门外的工地", reply_to=told)
+    assert f"已补充到工单 #{noise.number}" in chat.last(ZHANG.id).text
+    assert "北门外的工地" in chat.last(LONGQUAN_GROUP).text
+
+
 async def test_staff_and_resident_talk_through_the_card(chat: Conversation) -> None:
     await chat.says(ZHANG, "龙泉小区3号楼门口的垃圾三天没人清运了")
     number = (await _tickets(chat))[0].number or 0
