@@ -19,6 +19,7 @@ from intents import CATEGORIES, Classification
         ("路口红绿灯不亮了", "road"),
         ("小区门口天天有人乱停车，车都开不出去", "traffic"),
         ("物业收了钱什么都不管，保安也经常不在岗", "property"),
+        ("三楼走廊的灯一直不亮", "property"),  # a corridor's lamp, as 楼道灯; not a dispute
         ("电梯老是突然停住，门也关不上", "elevator"),
         ("家里停水一整天了也没有通知", "utilities"),
         ("暖气一点都不热，屋里才十几度", "utilities"),
