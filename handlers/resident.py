@@ -460,7 +460,8 @@ async def _open(turn: Turn, draft: dict[str, Any], *, held: bool = False) -> Non
     grid_rows, areas = await tickets.grids(session)
     lat, lon = draft["lat"], draft["lon"]
     remembered = person.default_address
-    if lat is None and not draft["location"] and person.default_lat is not None:
+    remembered_point = lat is None and not draft["location"] and person.default_lat is not None
+    if remembered_point:
         lat, lon = person.default_lat, person.default_lon
     place_words = " ".join(filter(None, [draft["text"], draft["location"]]))
     way = route(place_words, latitude=lat, longitude=lon, remembered_address=remembered,
@@ -500,6 +501,9 @@ async def _open(turn: Turn, draft: dict[str, Any], *, held: bool = False) -> Non
     if source == "resident" and not draft["urgent"]:
         if way.source == "remembered" and not draft["location"] and remembered:
             await turn.say(f"工单 #{ticket.number} 的地点按您的常用地址记为：{_e(remembered)}。"
+                           "如不对，请直接回复这条消息告诉我们具体位置。", ticket_id=ticket.id)
+        elif remembered_point:
+            await turn.say(f"工单 #{ticket.number} 的地点按您上次发送的位置记录。"
                            "如不对，请直接回复这条消息告诉我们具体位置。", ticket_id=ticket.id)
         elif location_text is None:
             await turn.say(f"工单 #{ticket.number} 还没有具体位置，网格员会与您确认；"

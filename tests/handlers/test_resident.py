@@ -96,6 +96,11 @@ async def test_a_shared_location_answers_the_question(chat: Conversation) -> Non
     [ticket] = await _tickets(chat)
     assert ticket.lat == 39.9 and ticket.lon == 116.4
     assert (await _person(chat, LI.id)).default_lat == 39.9
+    chat.later(hours=2)
+    await chat.says(LI, "楼下垃圾桶满了好几天没人倒")  # the point is used again, and said so
+    second = (await _tickets(chat))[-1]
+    assert second.lat == 39.9
+    assert chat.last(LI.id).text.startswith(f"工单 #{second.number} 的地点按您上次发送的位置记录")
 
 
 async def test_an_unsure_category_offers_buttons_and_opens_on_the_press(
