@@ -232,7 +232,8 @@ async def _on_text(turn: Turn, text: str) -> None:
         number = int(state.data["ticket"])
         ticket = await tickets.get_ticket(turn.session, number)
         if ticket is not None and ticket.status == "resolved":
-            if not _another_problem(result, text, {ticket.category}, ticket.location_text):
+            if dict(result.scores).get(ticket.category, 0) >= STRONG_EVIDENCE or not \
+                    _another_problem(result, text, {ticket.category}, ticket.location_text):
                 await _reopen_with_note(turn, number, text)
                 return
             await _reopen_with_note(turn, number, None)  # 不满意 stands; the words are new
@@ -243,7 +244,7 @@ async def _on_text(turn: Turn, text: str) -> None:
             _forget_draft(turn)
             await turn.say("好的，已取消本次反映。如有需要随时再告诉我。")
             return
-        if draft["awaiting"] in ("location", "category") and _another_problem(
+        if draft["awaiting"] in ("location", "category") and _strong(draft) and _another_problem(
                 result, text, {c for c, _ in draft.get("scores") or []} | {draft["category"]},
                 draft["location"]):
             # a new problem instead of the answer: the waiting report is filed as it stands
@@ -288,6 +289,12 @@ async def _on_text(turn: Turn, text: str) -> None:
         await _ask_what(turn, text, result)
     else:
         await _start_report(turn, text, result, photos=[])
+
+
+def _strong(draft: dict[str, Any]) -> bool:
+    """The waiting report names its problem on its own (a vague one is explained next)."""
+    scores = draft.get("scores") or []
+    return bool(scores) and scores[0][1] >= STRONG_EVIDENCE
 
 
 def _another_problem(result: Classification, text: str, categories: set[str],
@@ -606,10 +613,18 @@ async def _submit_one(services: Services, held_id: int, now: datetime) -> bool:
         event = Incoming(update_id=0, chat_id=row.chat_id, chat_type="private",
                          sender=sender, kind="text", at=now, text=row.draft.get("text"))
         turn = Turn(session, services, event, person, now, State())
+        draft = dict(row.draft)
+        limit = MAX_NEW_WORKER_TICKETS if person.role == "worker" else MAX_NEW_TICKETS
+        opened = await _opened_last_hour(turn)
+        if not draft.get("urgent") and len(opened) >= limit:
+            # more were opened meanwhile (an urgent report counts): it waits for the next
+            # free place, without telling the resident it was filed
+            await _hold(turn, draft, limit, opened, again=True)
+            return False
         words = str(row.draft.get("text") or "")
         words = words if len(words) <= HELD_QUOTE else words[:HELD_QUOTE] + "…"
         await turn.say(f"您之前保存的反映现在提交：{_e(words)}")  # their own words, to them
-        await _open(turn, dict(row.draft), held=True)
+        await _open(turn, draft, held=True)
         return True
 
 

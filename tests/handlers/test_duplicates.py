@@ -479,3 +479,22 @@ async def test_a_held_report_that_cannot_be_opened_keeps_no_other_waiting(
     monkeypatch.setattr(resident, "_open", real_open)
     assert await resident.submit_held(chat.services, chat.now) == 1  # it stayed held
     assert [t.text for t in await _tickets(chat)][5:] == [more[1], more[0]]
+
+
+async def test_a_held_report_still_over_the_limit_waits_without_a_false_notice(
+    chat: Conversation,
+) -> None:
+    first = await _five_problems(chat)
+    await chat.says(ZHANG, SIXTH)
+    chat.now = first + timedelta(hours=1, seconds=30)  # the first left the hour; a place frees
+    await chat.says(ZHANG, "龙泉小区7号楼门口的路灯不亮了")  # and is taken by a new report
+    chat.now = first + timedelta(hours=1, minutes=1)
+    await scheduler.tick(chat.services)
+    await chat.deliver()
+    assert SIXTH not in [t.text for t in await _tickets(chat)]
+    assert all("现在提交" not in t for t in chat.texts(ZHANG.id))
+    chat.now = first + timedelta(hours=1, minutes=3)  # the second leaves: now it opens
+    await scheduler.tick(chat.services)
+    await chat.deliver()
+    assert (await _tickets(chat))[-1].text == SIXTH
+    assert f"您之前保存的反映现在提交：{SIXTH}" in chat.texts(ZHANG.id)

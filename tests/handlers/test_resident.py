@@ -300,6 +300,26 @@ async def test_a_taiwan_or_hong_kong_telegram_is_greeted_in_traditional(
     assert localize(chat.last(ZHANG.id).text, "simplified") == chat.last(ZHANG.id).text
 
 
+async def test_an_explanation_after_a_vague_report_is_still_one_report(
+    chat: Conversation,
+) -> None:
+    await chat.says(ZHANG, "龙泉小区3号楼这边有个情况麻烦你们处理一下")
+    await chat.says(ZHANG, "垃圾堆了好几天没人清理，臭气熏天")
+    [ticket] = await _tickets(chat)
+    assert ticket.category == "sanitation" and "臭气熏天" in ticket.text
+
+
+async def test_a_reason_naming_another_cause_is_still_the_reason(chat: Conversation) -> None:
+    await chat.says(ZHANG, "龙泉小区3号楼门口的垃圾三天没人清运了")
+    number = (await _tickets(chat))[0].number or 0
+    await chat.says(WANG, f"/done {number} 已清理", chat_id=LONGQUAN_GROUP)
+    await chat.presses(ZHANG, chat.last(ZHANG.id).button("不满意"))
+    await chat.says(ZHANG, "垃圾桶还是满的，旁边还有人乱停车挡住了清运车")
+    [ticket] = await _tickets(chat)
+    assert ticket.status == "in_progress"
+    assert any("乱停车" in t and f"#{number}" in t for t in chat.texts(LONGQUAN_GROUP))
+
+
 async def test_a_button_answer_is_in_the_residents_script(chat: Conversation) -> None:
     await chat.says(CHEN, "龍泉花園6棟有人在綠化帶裡種菜")
     question = chat.last(CHEN.id)
