@@ -492,7 +492,7 @@ async def _open(turn: Turn, draft: dict[str, Any], *, held: bool = False) -> Non
                                           rules=rules, report=report)
             await _attach(turn, ticket, draft["photos"], purpose="report")
             return
-    limit = MAX_NEW_WORKER_TICKETS if person.role == "worker" else MAX_NEW_TICKETS
+    limit = _hourly_limit(person)
     if not draft["urgent"]:
         opened = await _opened_last_hour(turn)
         if len(opened) >= limit:
@@ -545,6 +545,15 @@ _CANDIDATES = (
            Ticket.status.in_(OPEN_STATUSES), Ticket.created_at >= bindparam("since"))
     .order_by(Ticket.created_at.desc()).limit(200)
 )
+
+
+def _hourly_limit(person: Person) -> int:
+    return MAX_NEW_WORKER_TICKETS if person.role == "worker" else MAX_NEW_TICKETS
+
+
+def _cut(text: str, limit: int) -> str:
+    """A resident's own words quoted back to them, cut to `limit` characters."""
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 async def _opened_last_hour(turn: Turn) -> list[datetime]:
@@ -614,15 +623,14 @@ async def _submit_one(services: Services, held_id: int, now: datetime) -> bool:
                          sender=sender, kind="text", at=now, text=row.draft.get("text"))
         turn = Turn(session, services, event, person, now, State())
         draft = dict(row.draft)
-        limit = MAX_NEW_WORKER_TICKETS if person.role == "worker" else MAX_NEW_TICKETS
+        limit = _hourly_limit(person)
         opened = await _opened_last_hour(turn)
         if not draft.get("urgent") and len(opened) >= limit:
             # more were opened meanwhile (an urgent report counts): it waits for the next
             # free place, without telling the resident it was filed
             await _hold(turn, draft, limit, opened, again=True)
             return False
-        words = str(row.draft.get("text") or "")
-        words = words if len(words) <= HELD_QUOTE else words[:HELD_QUOTE] + "…"
+        words = _cut(str(row.draft.get("text") or ""), HELD_QUOTE)
         await turn.say(f"您之前保存的反映现在提交：{_e(words)}")  # their own words, to them
         await _open(turn, draft, held=True)
         return True
@@ -859,8 +867,7 @@ async def _held_lines(turn: Turn) -> list[str]:
     tz = turn.services.config.rules.timezone
     lines = ["已保存、待自动提交的反映："]
     for draft, due in rows:
-        words = str(draft.get("text") or "")
-        words = words if len(words) <= HELD_QUOTE else words[:HELD_QUOTE] + "…"
+        words = _cut(str(draft.get("text") or ""), HELD_QUOTE)
         lines.append(f"· {_e(words)}（{local_time(due, tz)[-5:]} 左右提交）")
     return lines
 
@@ -974,7 +981,7 @@ async def _cancel(turn: Turn) -> None:
         await turn.say(f"工单 #{ticket.number} {STATUS_LABELS[ticket.status]}，已无法撤回。"
                        "如问题已经解决，可以回复该工单的消息告诉工作人员。")
         return
-    said = ticket.text if len(ticket.text) <= 30 else ticket.text[:30] + "…"
+    said = _cut(ticket.text, 30)
     await turn.say(
         f"确定撤回工单 #{ticket.number}（{category_label(ticket.category)}：{_e(said)}）吗？",
         keyboard=inline([("确认撤回", f"w:{ticket.number}"), ("不撤回", f"wn:{ticket.number}")]),
